@@ -1,0 +1,10 @@
+import { globalMask } from './mask.ts';
+
+/** The grokking ticket's score (spec §6.2): |θ_t| of the trained checkpoint, thresholded globally. */
+export function magnitudeScores(theta: Float32Array): Float64Array {
+  return Float64Array.from(theta, Math.abs);
+}
+
+export function magnitudeMask(theta: Float32Array, keepFraction: number): Float32Array {
+  return globalMask(magnitudeScores(theta), keepFraction);
+}

@@ -1,0 +1,136 @@
+import { FONT_FAMILY } from './fonts.ts';
+
+/**
+ * Pieces shared by every chart kind: the look (config), field addressing, and the validity rule that
+ * decides which rows are drawn. The same rule runs twice on purpose: as a Vega `filter` transform so
+ * the .vl.json is honest on its own, and in TypeScript so a chart with nothing left to draw says so.
+ */
+
+export const WIDTH = 560;
+export const HEIGHT = 320;
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+type Json = Record<string, unknown>;
+export type Row = Record<string, unknown>;
+
+/** Readable at slide size; greys chosen so data, not scaffolding, draws the eye. */
+export const CONFIG: Json = {
+  font: FONT_FAMILY,
+  background: 'white',
+  padding: 10,
+  title: { fontSize: 15, fontWeight: 'bold', anchor: 'start', offset: 12, subtitleFontSize: 12, subtitleColor: '#555', subtitlePadding: 4, color: '#222' },
+  axis: {
+    labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'normal', titleColor: '#222', labelColor: '#333',
+    gridColor: '#e8e8e8', domainColor: '#888', tickColor: '#888', titlePadding: 8, labelFlush: false,
+  },
+  legend: { labelFontSize: 12, titleFontSize: 12, titleFontWeight: 'bold', symbolSize: 120, labelLimit: 260, titleLimit: 260 },
+  header: { labelFontSize: 13, titleFontSize: 13, labelFontWeight: 'bold', titleFontWeight: 'normal' },
+  view: { stroke: '#ddd' },
+  // tableau10 is colour-blind-safe for the first few hues, which is all a claim figure uses.
+  range: { category: { scheme: 'tableau10' } },
+};
+
+/** Vega-Lite reads `.` and `[]` in a field as nested access; our rows are flat, so escape them. */
+export function vlField(name: string): string {
+  return name.replace(/[.[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** The field as a Vega expression term, safe for any name. */
+export function datumRef(name: string): string {
+  return `datum[${JSON.stringify(name)}]`;
+}
+
+export type Need = 'present' | 'finite' | 'positive';
+
+/** Mirrors Vega's isValid (not null/undefined/NaN) and isFinite (which coerces, like JS's global). */
+export function satisfies(v: unknown, need: Need): boolean {
+  if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return false;
+  if (need === 'present') return true;
+  const n = Number(v);
+  if (!Number.isFinite(n)) return false;
+  return need === 'finite' || n > 0;
+}
+
+/** The same rule as a Vega expression, for the filter transform. */
+export function filterExpr(needs: [string, Need][]): string {
+  return needs
+    .map(([f, need]) => {
+      const d = datumRef(f);
+      const parts = [`isValid(${d})`];
+      if (need !== 'present') parts.push(`isFinite(${d})`);
+      if (need === 'positive') parts.push(`${d} > 0`);
+      return parts.join(' && ');
+    })
+    .join(' && ');
+}
+
+/** A filter transform for the given needs, or nothing when there are none. */
+export function filterTransform(needs: [string, Need][]): Json[] {
+  return needs.length ? [{ filter: filterExpr(needs) }] : [];
+}
+
+export function isValidRow(row: Row, needs: [string, Need][]): boolean {
+  return needs.every(([f, need]) => satisfies(row[f], need));
+}
+
+/** Copies rows with NaN/±Infinity as null: JSON cannot carry them and Vega treats null as missing. */
+export function sanitizeRows(rows: readonly Row[]): Row[] {
+  return rows.map((r) => {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(r ?? {})) out[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
+    return out;
+  });
+}
+
+/** 'log' needs strictly positive values, 'symlog'/'linear' only finite ones. */
+export function quantNeed(scale: string | undefined): Need {
+  return scale === 'log' ? 'positive' : 'finite';
+}
+
+export function scaleOf(type: string | undefined, extra: Json = {}): Json {
+  return type && type !== 'linear' ? { type, ...extra } : { ...extra };
+}
+
+/**
+ * Tick values for a log axis: every decade, plus 2× and 5× when the data span two decades or less.
+ * Vega's default puts a grid line at every integer multiple (1…9 per decade), which is mostly noise.
+ */
+export function logTicks(values: readonly number[]): number[] | undefined {
+  const pos = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (pos.length === 0) return undefined;
+  const lo = Math.floor(Math.log10(Math.min(...pos)));
+  const hi = Math.ceil(Math.log10(Math.max(...pos)));
+  const mults = hi - lo <= 2 ? [1, 2, 5] : [1];
+  const out: number[] = [];
+  for (let k = lo; k <= hi; k++) for (const m of mults) out.push(Number((m * 10 ** k).toPrecision(12)));
+  return out;
+}
+
+/** Distinct values of a field in first-appearance order. */
+export function distinct(rows: readonly Row[], field: string | undefined): unknown[] {
+  if (!field) return [];
+  return [...new Set(rows.map((r) => r[field]))];
+}
+
+/** Quantitative tooltip entry: 4 significant digits are plenty for a hover. */
+export function tipQ(field: string, title?: string): Json {
+  return { field: vlField(field), type: 'quantitative', title: title ?? field, format: '.4~g' };
+}
+
+export function tipN(field: string, title?: string): Json {
+  return { field: vlField(field), type: 'nominal', title: title ?? field };
+}
+
+/** Placeholder chart: an empty axis frame reads as "bug"; a sentence reads as "no data". */
+export function emptyChart(title: string, message: string): Json {
+  return {
+    $schema: SCHEMA,
+    title: { text: title },
+    width: WIDTH,
+    height: 120,
+    data: { values: [{ message }] },
+    mark: { type: 'text', fontSize: 14, color: '#777' },
+    encoding: { text: { field: 'message', type: 'nominal' } },
+    config: CONFIG,
+  };
+}

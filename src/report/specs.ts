@@ -1,0 +1,268 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { FigureInput } from './types.ts';
+import {
+  CONFIG, HEIGHT, SCHEMA, WIDTH, datumRef, distinct, emptyChart, filterExpr, filterTransform, isValidRow,
+  logTicks, quantNeed, sanitizeRows, scaleOf, tipN, tipQ, vlField, type Need, type Row,
+} from './spec-common.ts';
+
+/**
+ * FigureInput → Vega-Lite spec. One builder per figure kind; each says which fields must be valid
+ * (the filter), what to draw (a unit or layer spec) and any notes for the subtitle. `toVegaLite`
+ * then adds data, the filter, title, size, facets and the shared look.
+ */
+
+type Json = Record<string, unknown>;
+type Enc = FigureInput['encoding'];
+
+interface Built {
+  rows: Row[];
+  needs: [string, Need][];
+  view: Json; // { mark, encoding } or { layer }
+  notes: string[];
+  width?: number;
+  height?: number;
+}
+
+/** Charts with at most this many x positions per line also get point markers (else a 1-point line is invisible). */
+const POINTS_UP_TO = 12;
+
+export function toVegaLite(fig: FigureInput): TopLevelSpec {
+  const built = BUILDERS[fig.kind](fig, sanitizeRows(fig.data ?? []));
+  const facet = fig.encoding.facet;
+  const needs: [string, Need][] = facet ? [...built.needs, [facet, 'present']] : built.needs;
+  const valid = built.rows.filter((r) => isValidRow(r, needs));
+  if (valid.length === 0) {
+    const why = built.rows.length
+      ? 'no plottable values (all missing, non-finite, or ≤ 0 on a log axis)'
+      : 'no data';
+    return emptyChart(fig.title, why) as TopLevelSpec;
+  }
+  const notes = [...built.notes, ...(fig.censoredNote ? [fig.censoredNote] : [])];
+  const base: Json = {
+    $schema: SCHEMA,
+    title: notes.length ? { text: fig.title, subtitle: notes } : { text: fig.title },
+    data: { values: built.rows },
+    transform: filterTransform(needs),
+    config: CONFIG,
+  };
+  if (!facet) {
+    return { ...base, width: built.width ?? WIDTH, height: built.height ?? HEIGHT, ...built.view } as TopLevelSpec;
+  }
+  // Two columns keep each panel wide enough to read; more facets wrap onto new rows.
+  const columns = Math.min(distinct(valid, facet).length, 2);
+  const cellWidth = columns > 1 ? Math.floor((WIDTH - 30) / 2) : (built.width ?? WIDTH);
+  return {
+    ...base,
+    facet: { field: vlField(facet), type: 'nominal', title: facet, sort: null },
+    columns,
+    spec: { width: Math.min(cellWidth, built.width ?? WIDTH), height: Math.min(built.height ?? HEIGHT, 240), ...built.view },
+  } as TopLevelSpec;
+}
+
+const BUILDERS: Record<FigureInput['kind'], (fig: FigureInput, rows: Row[]) => Built> = {
+  curves: buildCurves,
+  paired: buildPaired,
+  bars: buildBars,
+  scatter: buildScatter,
+  heatmap: buildHeatmap,
+};
+
+/** A quantitative position channel; log axes get decade ticks computed from the rows that will be drawn. */
+function quant(field: string, title: string, scale: string | undefined, rows: Row[], extra: Json = {}): Json {
+  const ticks = scale === 'log' ? logTicks(rows.map((r) => Number(r[field]))) : undefined;
+  return compact({ field: vlField(field), type: 'quantitative', title, scale: scaleOf(scale, extra), axis: ticks ? { values: ticks } : undefined });
+}
+
+function colorNominal(e: Enc, legend: Json = {}): Json | undefined {
+  if (!e.color) return undefined;
+  // sort: null keeps first-appearance order, so the caller decides which arm gets the first colour.
+  return { field: vlField(e.color), type: 'nominal', sort: null, title: e.colorTitle ?? e.color, scale: { scheme: 'tableau10' }, legend };
+}
+
+function compact<T extends Json>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Horizontal category labels when they fit, slanted when they would collide. */
+function bandAxis(rows: Row[], field: string): Json {
+  const long = distinct(rows, field).some((v) => String(v).length > 12);
+  return long ? { labelAngle: -30, labelAlign: 'right' } : { labelAngle: 0 };
+}
+
+function buildCurves(fig: FigureInput, rows: Row[]): Built {
+  const e = fig.encoding;
+  const needs: [string, Need][] = [[e.x, quantNeed(e.xScale)], [e.y, quantNeed(e.yScale)]];
+  const xTitle = e.xTitle ?? e.x;
+  const yTitle = e.yTitle ?? e.y;
+  const validRows = rows.filter((r) => isValidRow(r, needs));
+  const x = quant(e.x, xTitle, e.xScale, validRows, { zero: false });
+  const y = quant(e.y, yTitle, e.yScale, validRows);
+  // The legend would otherwise copy the faint seed lines; show the bold median style instead.
+  const color = colorNominal(e, { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 });
+  const points = distinct(validRows, e.x).length <= POINTS_UP_TO ? { filled: true, size: 36 } : false;
+  const colorTip = e.color ? [tipN(e.color, e.colorTitle)] : [];
+
+  if (!e.detail) {
+    return {
+      rows, needs, notes: [],
+      view: { mark: { type: 'line', strokeWidth: 2, point: points }, encoding: compact({ x, y, color, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, yTitle)] }) },
+    };
+  }
+  // Seeds as thin lines show the spread; the median line is what the eye should follow.
+  const seeds = {
+    mark: { type: 'line', strokeWidth: 1, opacity: 0.35 },
+    encoding: compact({ x, y, color, detail: { field: vlField(e.detail), type: 'nominal' }, tooltip: [...colorTip, tipN(e.detail), tipQ(e.x, xTitle), tipQ(e.y, yTitle)] }),
+  };
+  const groupby = [e.x, e.color, e.facet].filter((f): f is string => !!f).map(vlField);
+  const median = {
+    transform: [{ aggregate: [{ op: 'median', field: vlField(e.y), as: '_median' }], groupby }],
+    mark: { type: 'line', strokeWidth: 2.75, point: points },
+    encoding: compact({ x, y: { ...y, field: '_median' }, color, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ('_median', `median ${yTitle}`)] }),
+  };
+  return { rows, needs, notes: [`thin lines: single ${e.detail}s · thick line: median over ${e.detail}s`], view: { layer: [seeds, median] } };
+}
+
+const OBSERVED = 'observed';
+const CENSORED = 'censored';
+
+function buildPaired(fig: FigureInput, input: Row[]): Built {
+  const e = fig.encoding;
+  const detail = e.detail ?? 'seed';
+  // A pair with a censored end has an unknown true length: its joining line is dashed.
+  const censoredUnits = new Set(input.filter((r) => r.censored === true).map((r) => r[detail]));
+  const rows = input.map((r) => ({
+    ...r,
+    _status: r.censored === true ? CENSORED : OBSERVED,
+    _pair: censoredUnits.has(r[detail]) ? CENSORED : OBSERVED,
+  }));
+  const hasCensored = censoredUnits.size > 0;
+  const needs: [string, Need][] = [[e.x, 'present'], [e.y, quantNeed(e.yScale)]];
+  const xTitle = e.xTitle ?? e.x;
+  const yTitle = e.yTitle ?? e.y;
+  const x = { field: vlField(e.x), type: 'nominal', sort: null, title: xTitle, axis: { ...bandAxis(rows, e.x), labelFontSize: 13 } };
+  // nice:false keeps the horizon (where censored points sit) exactly at the top edge.
+  const y = quant(e.y, yTitle, e.yScale, rows.filter((r) => isValidRow(r, needs)), hasCensored ? { nice: false } : {});
+  const lines = {
+    mark: { type: 'line', color: '#8a8a8a', strokeWidth: 1.3, opacity: 0.8 },
+    encoding: {
+      x, y, detail: { field: vlField(detail), type: 'nominal' },
+      strokeDash: { field: '_pair', type: 'nominal', scale: { domain: [OBSERVED, CENSORED], range: [[1, 0], [5, 3]] }, legend: null },
+    },
+  };
+  const colorField = e.color ?? e.x;
+  const pts = {
+    mark: { type: 'point', filled: true, size: 110, opacity: 1, stroke: 'white', strokeWidth: 0.8 },
+    encoding: {
+      x, y,
+      color: { field: vlField(colorField), type: 'nominal', sort: null, scale: { scheme: 'tableau10' }, title: e.colorTitle ?? colorField, legend: e.color ? {} : null },
+      shape: {
+        field: '_status', type: 'nominal',
+        scale: { domain: [OBSERVED, CENSORED], range: ['circle', 'triangle-up'] },
+        legend: hasCensored ? { title: null } : null,
+      },
+      tooltip: [tipN(detail), tipN(e.x, xTitle), tipQ(e.y, yTitle), tipN('_status', 'status')],
+    },
+  };
+  const arms = distinct(rows, e.x).length;
+  return { rows, needs, notes: [], view: { layer: [lines, pts] }, width: Math.max(260, Math.min(WIDTH, 160 * arms)) };
+}
+
+function buildBars(fig: FigureInput, input: Row[]): Built {
+  const e = fig.encoding;
+  const yNeed = quantNeed(e.yScale);
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const rows = input.map((r) => {
+    if (e.yLow && e.yHigh) return { ...r, _lo: num(r[e.yLow]), _hi: num(r[e.yHigh]) };
+    if (e.yError) {
+      const v = num(r[e.y]);
+      const err = num(r[e.yError]);
+      return { ...r, _lo: v !== null && err !== null ? v - Math.abs(err) : null, _hi: v !== null && err !== null ? v + Math.abs(err) : null };
+    }
+    return r;
+  });
+  const needs: [string, Need][] = [[e.x, 'present'], [e.y, yNeed]];
+  const xTitle = e.xTitle ?? e.x;
+  const yTitle = e.yTitle ?? e.y;
+  const x = { field: vlField(e.x), type: 'nominal', sort: null, title: xTitle, axis: bandAxis(rows, e.x) };
+  const y = quant(e.y, yTitle, e.yScale, rows.filter((r) => isValidRow(r, needs)));
+  const color = colorNominal(e);
+  const xOffset = e.color ? { field: vlField(e.color), type: 'nominal', sort: null } : undefined;
+  const errTips = e.yLow && e.yHigh ? [tipQ(e.yLow), tipQ(e.yHigh)] : e.yError ? [tipQ(e.yError, `± ${e.yError}`)] : [];
+  const bars = {
+    mark: { type: 'bar', opacity: 0.9 },
+    encoding: compact({ x, y, xOffset, color, tooltip: [tipN(e.x, xTitle), ...(e.color ? [tipN(e.color, e.colorTitle)] : []), tipQ(e.y, yTitle), ...errTips] }),
+  };
+  if (!(e.yError || (e.yLow && e.yHigh))) return { rows, needs, notes: [], view: bars };
+  const errFilter = [{ filter: filterExpr([['_lo', yNeed], ['_hi', yNeed]]) }];
+  const lo = { ...y, field: '_lo' };
+  const rule = { transform: errFilter, mark: { type: 'rule', strokeWidth: 1.5, color: '#333' }, encoding: compact({ x, xOffset, y: lo, y2: { field: '_hi' } }) };
+  const cap = (field: string) => ({
+    transform: errFilter, mark: { type: 'tick', thickness: 1.5, size: 10, color: '#333' },
+    encoding: compact({ x, xOffset, y: { ...y, field } }),
+  });
+  const what = e.yLow && e.yHigh ? `${e.yLow} … ${e.yHigh}` : `± ${e.yError}`;
+  return { rows, needs, notes: [`error bars: ${what}`], view: { layer: [bars, rule, cap('_lo'), cap('_hi')] } };
+}
+
+function buildScatter(fig: FigureInput, rows: Row[]): Built {
+  const e = fig.encoding;
+  const needs: [string, Need][] = [[e.x, quantNeed(e.xScale)], [e.y, quantNeed(e.yScale)]];
+  const valid = rows.filter((r) => isValidRow(r, needs));
+  const xTitle = e.xTitle ?? e.x;
+  const yTitle = e.yTitle ?? e.y;
+  const tooltip = [
+    ...(e.detail ? [tipN(e.detail)] : []), ...(e.color ? [tipN(e.color, e.colorTitle)] : []),
+    tipQ(e.x, xTitle), tipQ(e.y, yTitle),
+  ];
+  return {
+    rows, needs, notes: [],
+    view: {
+      mark: { type: 'point', filled: true, size: 70, opacity: 0.8 },
+      encoding: compact({ x: quant(e.x, xTitle, e.xScale, valid, { zero: false }), y: quant(e.y, yTitle, e.yScale, valid, { zero: false }), color: colorNominal(e), tooltip }),
+    },
+  };
+}
+
+/** Value labels inside cells only while they stay legible. */
+const HEATMAP_LABELS_UP_TO = 120;
+
+function buildHeatmap(fig: FigureInput, rows: Row[]): Built {
+  const e = fig.encoding;
+  const value = e.color ?? 'value';
+  const needs: [string, Need][] = [[e.x, 'present'], [e.y, 'present'], [value, 'finite']];
+  const xTitle = e.xTitle ?? e.x;
+  const yTitle = e.yTitle ?? e.y;
+  const valid = rows.filter((r) => isValidRow(r, needs));
+  const nx = distinct(valid, e.x).length;
+  const ny = distinct(valid, e.y).length;
+  const x = { field: vlField(e.x), type: 'ordinal', title: xTitle, axis: bandAxis(valid, e.x) };
+  const y = { field: vlField(e.y), type: 'ordinal', title: yTitle };
+  const rect = {
+    mark: { type: 'rect' },
+    encoding: {
+      x, y,
+      // viridis: perceptually uniform and readable with any colour-vision deficiency.
+      color: { field: vlField(value), type: 'quantitative', title: e.colorTitle ?? value, scale: { scheme: 'viridis' } },
+      tooltip: [tipN(e.x, xTitle), tipN(e.y, yTitle), tipQ(value, e.colorTitle ?? value)],
+    },
+  };
+  const layer: Json[] = [rect];
+  if (nx * ny <= HEATMAP_LABELS_UP_TO) {
+    const vals = valid.map((r) => Number(r[value]));
+    const mid = (Math.min(...vals) + Math.max(...vals)) / 2;
+    layer.push({
+      mark: { type: 'text', fontSize: 11 },
+      encoding: {
+        x, y,
+        text: { field: vlField(value), type: 'quantitative', format: '.3~g' },
+        // dark viridis end (low values) needs white text, the yellow end black.
+        color: { condition: { test: `${datumRef(value)} < ${mid}`, value: 'white' }, value: 'black' },
+      },
+    });
+  }
+  return {
+    rows, needs, notes: [], view: { layer },
+    width: Math.max(160, Math.min(WIDTH, nx * 48)),
+    height: Math.max(100, Math.min(420, ny * 30)),
+  };
+}
