@@ -33,6 +33,7 @@ export interface TokenBatch {
   n: number;
   labels: Int32Array;
   Y: tf.Tensor2D; // one-hot labels [B, p]
+  notY: tf.Tensor2D; // 1 − Y
   C: tf.Tensor2D; // token counts [B, p]
   Ct: tf.Tensor2D; // token counts, transposed [p, B]
   dispose(): void;
@@ -52,10 +53,11 @@ export function makeTokenBatch(a: Int32Array, b: Int32Array, y: Int32Array, p: n
   }
   const t = {
     Y: tf.tensor2d(oneHot, [n, p]),
+    notY: tf.tensor2d(oneHot.map((v) => 1 - v), [n, p]),
     C: tf.tensor2d(counts, [n, p]),
     Ct: tf.tensor2d(countsT, [p, n]),
   };
-  return { n, labels: Int32Array.from(y), ...t, dispose: () => tf.dispose([t.Y, t.C, t.Ct]) };
+  return { n, labels: Int32Array.from(y), ...t, dispose: () => tf.dispose([t.Y, t.notY, t.C, t.Ct]) };
 }
 
 export type Layers = {
@@ -118,9 +120,16 @@ export function backward(cache: ForwardCache, G: tf.Tensor2D, batch: TokenBatch)
   return [dU, dEt, dAin, dBt] as Params;
 }
 
-/** ∂(mean cross-entropy)/∂logits = (softmax − onehot) / B. */
+/**
+ * ∂(mean cross-entropy)/∂logits = (softmax − onehot) / B, with the label entry computed as
+ * −Σ(other probabilities). In float32, softmax − 1 at a memorised label is exactly 0 once the
+ * probability rounds to 1, which silently drops half of the tiny post-memorisation gradient that
+ * drives grokking; the authors avoid this by computing the loss in float64 (spec §3.1).
+ */
 export function crossEntropyGrad(logits: tf.Tensor2D, batch: TokenBatch): tf.Tensor2D {
-  return tf.div(tf.sub(tf.softmax(logits), batch.Y), batch.n) as tf.Tensor2D;
+  const others = tf.mul(tf.softmax(logits), batch.notY);
+  const atLabel = tf.mul(batch.Y, tf.sum(others, 1, true));
+  return tf.div(tf.sub(others, atLabel), batch.n) as tf.Tensor2D;
 }
 
 /** Mean cross-entropy, via a stable log-sum-exp (float32; the authors cast to float64, spec §3.1). */

@@ -94,16 +94,25 @@ export function scaleOf(type: string | undefined, extra: Json = {}): Json {
 /**
  * Tick values for a log axis: every decade, plus 2× and 5× when the data span two decades or less.
  * Vega's default puts a grid line at every integer multiple (1…9 per decade), which is mostly noise.
+ * With an `exact` (non-nice) domain, ticks outside it are dropped and its top gets a labelled tick:
+ * in censored charts the top is the horizon, a number the reader needs.
  */
-export function logTicks(values: readonly number[]): number[] | undefined {
+export function logTicks(values: readonly number[], exact?: { min: number; max: number }): number[] | undefined {
   const pos = values.filter((v) => Number.isFinite(v) && v > 0);
   if (pos.length === 0) return undefined;
-  const lo = Math.floor(Math.log10(Math.min(...pos)));
-  const hi = Math.ceil(Math.log10(Math.max(...pos)));
+  const min = exact?.min ?? Math.min(...pos);
+  const max = exact?.max ?? Math.max(...pos);
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
   const mults = hi - lo <= 2 ? [1, 2, 5] : [1];
-  const out: number[] = [];
-  for (let k = lo; k <= hi; k++) for (const m of mults) out.push(Number((m * 10 ** k).toPrecision(12)));
-  return out;
+  const step = Math.max(1, Math.ceil((hi - lo) / 10)); // at most ~10 labelled decades
+  let out: number[] = [];
+  for (let k = lo; k <= hi; k += step) for (const m of mults) out.push(Number((m * 10 ** k).toPrecision(12)));
+  if (exact) {
+    out = out.filter((t) => t >= min * (1 - 1e-9) && t <= max * (1 + 1e-9));
+    if (!out.some((t) => max / t < 1.25)) out.push(max);
+  }
+  return out.length >= 2 ? out : undefined;
 }
 
 /** Distinct values of a field in first-appearance order. */

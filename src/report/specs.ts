@@ -35,7 +35,7 @@ export function toVegaLite(fig: FigureInput): TopLevelSpec {
     const why = built.rows.length
       ? 'no plottable values (all missing, non-finite, or ≤ 0 on a log axis)'
       : 'no data';
-    return emptyChart(fig.title, why) as TopLevelSpec;
+    return emptyChart(fig.title, why) as unknown as TopLevelSpec;
   }
   const notes = [...built.notes, ...(fig.censoredNote ? [fig.censoredNote] : [])];
   const base: Json = {
@@ -67,10 +67,14 @@ const BUILDERS: Record<FigureInput['kind'], (fig: FigureInput, rows: Row[]) => B
   heatmap: buildHeatmap,
 };
 
-/** A quantitative position channel; log axes get decade ticks computed from the rows that will be drawn. */
-function quant(field: string, title: string, scale: string | undefined, rows: Row[], extra: Json = {}): Json {
-  const ticks = scale === 'log' ? logTicks(rows.map((r) => Number(r[field]))) : undefined;
-  return compact({ field: vlField(field), type: 'quantitative', title, scale: scaleOf(scale, extra), axis: ticks ? { values: ticks } : undefined });
+/**
+ * A quantitative position channel. Log axes get decade ticks computed from the rows that will be drawn;
+ * `exact` pins the domain (no rounding to nice numbers) when its ends carry meaning.
+ */
+function quant(field: string, title: string, scale: string | undefined, rows: Row[], extra: Json = {}, exact?: { min: number; max: number }): Json {
+  const ticks = scale === 'log' ? logTicks(rows.map((r) => Number(r[field])), exact) : undefined;
+  const pinned = exact ? { nice: false, domainMin: exact.min, domainMax: exact.max } : {};
+  return compact({ field: vlField(field), type: 'quantitative', title, scale: scaleOf(scale, { ...extra, ...pinned }), axis: ticks ? { values: ticks } : undefined });
 }
 
 function colorNominal(e: Enc, legend: Json = {}): Json | undefined {
@@ -130,7 +134,7 @@ function buildPaired(fig: FigureInput, input: Row[]): Built {
   const detail = e.detail ?? 'seed';
   // A pair with a censored end has an unknown true length: its joining line is dashed.
   const censoredUnits = new Set(input.filter((r) => r.censored === true).map((r) => r[detail]));
-  const rows = input.map((r) => ({
+  const rows: Row[] = input.map((r) => ({
     ...r,
     _status: r.censored === true ? CENSORED : OBSERVED,
     _pair: censoredUnits.has(r[detail]) ? CENSORED : OBSERVED,
@@ -140,8 +144,14 @@ function buildPaired(fig: FigureInput, input: Row[]): Built {
   const xTitle = e.xTitle ?? e.x;
   const yTitle = e.yTitle ?? e.y;
   const x = { field: vlField(e.x), type: 'nominal', sort: null, title: xTitle, axis: { ...bandAxis(rows, e.x), labelFontSize: 13 } };
-  // nice:false keeps the horizon (where censored points sit) exactly at the top edge.
-  const y = quant(e.y, yTitle, e.yScale, rows.filter((r) => isValidRow(r, needs)), hasCensored ? { nice: false } : {});
+  // With censored points the domain ends exactly at the horizon (where the caller put them), so the
+  // triangles sit on the top edge; on a log axis the bottom gets some air so the lowest point is not on the axis.
+  const valid = rows.filter((r) => isValidRow(r, needs));
+  const ys = valid.map((r) => Number(r[e.y]));
+  const exact = hasCensored && ys.length
+    ? { min: e.yScale === 'log' ? Math.min(...ys) / 1.3 : Math.min(0, ...ys), max: Math.max(...ys) }
+    : undefined;
+  const y = quant(e.y, yTitle, e.yScale, valid, {}, exact && exact.max > exact.min ? exact : undefined);
   const lines = {
     mark: { type: 'line', color: '#8a8a8a', strokeWidth: 1.3, opacity: 0.8 },
     encoding: {
@@ -249,7 +259,7 @@ function buildHeatmap(fig: FigureInput, rows: Row[]): Built {
   const layer: Json[] = [rect];
   if (nx * ny <= HEATMAP_LABELS_UP_TO) {
     const vals = valid.map((r) => Number(r[value]));
-    const mid = (Math.min(...vals) + Math.max(...vals)) / 2;
+    const mid = Math.min(...vals) / 2 + Math.max(...vals) / 2; // halves first: no overflow near ±1e308
     layer.push({
       mark: { type: 'text', fontSize: 11 },
       encoding: {

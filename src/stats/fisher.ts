@@ -47,17 +47,19 @@ export function fisherExact2x2(a: number, b: number, c: number, d: number, alter
   const n = a + b;
   const lo = Math.max(0, n - (N - K));
   const hi = Math.min(n, K);
-  const pmf = (k: number): number => hypergeometricPmf(k, N, K, n);
+  // Normalise by the sum over the support rather than trusting C(N, n): the log-factorial
+  // rounding then cancels, and a tail covering the whole support is exactly 1.
+  const probs: number[] = [];
+  for (let k = lo; k <= hi; k++) probs.push(hypergeometricPmf(k, N, K, n));
+  const total = probs.reduce((s, v) => s + v, 0);
   let p = 0;
-  if (alternative === 'greater') for (let k = a; k <= hi; k++) p += pmf(k);
-  else if (alternative === 'less') for (let k = lo; k <= a; k++) p += pmf(k);
+  if (alternative === 'greater') for (let k = a; k <= hi; k++) p += probs[k - lo];
+  else if (alternative === 'less') for (let k = lo; k <= a; k++) p += probs[k - lo];
   else {
-    const pObs = pmf(a) * (1 + 1e-7);
-    for (let k = lo; k <= hi; k++) {
-      const pk = pmf(k);
-      if (pk <= pObs) p += pk;
-    }
+    const pObs = probs[a - lo] * (1 + 1e-7);
+    for (const pk of probs) if (pk <= pObs) p += pk;
   }
+  p /= total;
   return { test: 'fisher-exact', table: [[a, b], [c, d]], oddsRatio: (a * d) / (b * c), pValue: clampP(p), alternative };
 }
 

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type BackendDecision } from './choose.ts';
+
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+function version(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+let commit: string | undefined;
+/** The git commit of the harness (with "+dirty" when the work tree has changes), or "unknown". */
+export function gitCommit(): string {
+  if (commit) return commit;
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    commit = dirty ? `${head}+dirty` : head;
+  } catch {
+    commit = 'unknown';
+  }
+  return commit;
+}
+
+export interface Environment {
+  backend: string;
+  backendModule: string;
+  backendNote: string;
+  threads: string;
+  node: string;
+  platform: string;
+  commit: string;
+  versions: Record<string, string>;
+}
+
+/** What every run and report records, so a result can be traced to the code and machine. */
+export async function environment(decision?: BackendDecision): Promise<Environment> {
+  const d = decision ?? (await initBackend());
+  let threads = '1';
+  if (d.backend === 'wasm') {
+    const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as { getThreadsCount?: () => number };
+    threads = String(wasm.getThreadsCount?.() ?? 1);
+  } else if (d.backend === 'tensorflow') {
+    threads = 'native (TensorFlow intra-op pool)';
+  }
+  return {
+    backend: tf.getBackend(),
+    backendModule: d.module,
+    backendNote: d.rejected.map((r) => `${r.module}: ${r.reason}`).join('; ') || 'first choice',
+    threads,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    commit: gitCommit(),
+    versions: Object.fromEntries(
+      ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'vega', 'vega-lite', 'vitest'].map((p) => [p, version(p)]),
+    ),
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Scales change how much is trained — epochs, seeds, split — never what a claim asserts.
+ *
+ * ci: the paper's network, optimiser and p, but frac_train 0.5 (the authors' own Jan-2024 and
+ * edge-popup setting, spec §14) so the dense model groks in ~4k epochs instead of ~25k; that makes
+ * five seeds of dense + ticket fit in CI's 2 cores. paper: frac 0.4, 30k epochs (spec §11).
+ * smoke: a few hundred epochs to exercise the whole pipeline; no claim can be decided there.
+ */
+export const SCALE_NAMES = ['smoke', 'ci', 'paper'] as const;
+export type ScaleName = (typeof SCALE_NAMES)[number];
+
+export interface Scale {
+  name: ScaleName;
+  seeds: number[];
+  epochs: number;
+  fracTrain: number;
+  evalEvery: number;
+  snapshotEvery: number;
+}
+
+export const SCALES: Record<ScaleName, Scale> = {
+  smoke: { name: 'smoke', seeds: [0, 1], epochs: 300, fracTrain: 0.5, evalEvery: 10, snapshotEvery: 100 },
+  ci: { name: 'ci', seeds: [0, 1, 2, 3, 4], epochs: 6000, fracTrain: 0.5, evalEvery: 10, snapshotEvery: 1000 },
+  paper: { name: 'paper', seeds: [0, 1, 2, 3, 4], epochs: 30_000, fracTrain: 0.4, evalEvery: 10, snapshotEvery: 2000 },
+};
+
+export function parseScale(value: string | undefined): Scale {
+  const v = (value ?? 'ci').trim() || 'ci';
+  if (!(SCALE_NAMES as readonly string[]).includes(v)) {
+    throw new Error(`GROK_SCALE: "${v}" is not a scale; allowed values: ${SCALE_NAMES.join(', ')}`);
+  }
+  return SCALES[v as ScaleName];
+}
+
+export const currentScale = (): Scale => parseScale(process.env.GROK_SCALE);
+
+/** The dense base run of one seed at a scale: the paper's MLP and AdamW (schema defaults). */
+export function baseRunInput(scale: Scale, seed: number) {
+  return {
+    data: { task: 'add' as const, p: 67, fracTrain: scale.fracTrain, symmetric: true, seed },
+    initSeed: seed,
+    epochs: scale.epochs,
+    evalEvery: scale.evalEvery,
+    snapshotEvery: scale.snapshotEvery,
+  };
+}

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
+import { slugger } from './format.ts';
+import { renderPng, renderSvg } from './render.ts';
+import { toVegaLite } from './specs.ts';
+import type { FigureInput, ReportInput } from './types.ts';
+
+/**
+ * Renders every figure to `<outDir>/<claim>/<figure>.{vl.json,svg,png}`. A figure that fails to
+ * render is recorded with its error instead of aborting: one bad chart must not cost the whole report.
+ */
+
+export interface RenderedFigure {
+  figure: FigureInput;
+  /** Relative to the report folder, with '/' (used as a URL in HTML and Markdown). */
+  vlPath: string;
+  svgPath: string;
+  pngPath: string;
+  /** The SVG markup for inlining, or null when rendering failed. */
+  svg: string | null;
+  error?: string;
+}
+
+export interface ClaimFigures {
+  /** The claim's folder name (its id made path-safe). */
+  dir: string;
+  figures: RenderedFigure[];
+}
+
+/** One entry per claim, in the order of `input.claims`. */
+export async function renderFigures(input: ReportInput, outDir: string): Promise<ClaimFigures[]> {
+  const claimSlug = slugger();
+  const out: ClaimFigures[] = [];
+  for (const claim of input.claims) {
+    const dir = claimSlug(claim.id);
+    const figSlug = slugger();
+    const figures: RenderedFigure[] = [];
+    for (const figure of claim.figures ?? []) {
+      const base = figSlug(figure.id);
+      const rel = (ext: string) => `${dir}/${base}.${ext}`;
+      const rf: RenderedFigure = { figure, vlPath: rel('vl.json'), svgPath: rel('svg'), pngPath: rel('png'), svg: null };
+      try {
+        const spec = toVegaLite(figure);
+        await writeFileAtomic(join(outDir, rf.vlPath), `${JSON.stringify(spec, null, 2)}\n`);
+        const svg = await renderSvg(spec);
+        await writeFileAtomic(join(outDir, rf.svgPath), svg);
+        await writeFileAtomic(join(outDir, rf.pngPath), renderPng(svg));
+        rf.svg = svg;
+      } catch (err) {
+        rf.error = err instanceof Error ? err.message : String(err);
+      }
+      figures.push(rf);
+    }
+    out.push({ dir, figures });
+  }
+  return out;
+}

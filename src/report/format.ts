@@ -1,0 +1,92 @@
+import type { Verdict } from './types.ts';
+
+/** Text formatting shared by the HTML and Markdown writers, so both say the same thing the same way. */
+
+export const VERDICT_LABEL: Record<Verdict, string> = {
+  reproduced: 'reproduced',
+  'not-reproduced': 'not reproduced',
+  'expected-failure': 'not reproduced (known)',
+  skipped: 'skipped',
+  error: 'error',
+};
+
+/** Markdown has no colour; a coloured circle keeps the summary table scannable. */
+export const VERDICT_ICON: Record<Verdict, string> = {
+  reproduced: '🟢',
+  'not-reproduced': '🔴',
+  'expected-failure': '🟠',
+  skipped: '⚪',
+  error: '⛔',
+};
+
+export const VERDICT_ORDER: Verdict[] = ['reproduced', 'not-reproduced', 'expected-failure', 'skipped', 'error'];
+
+export function isVerdict(v: unknown): v is Verdict {
+  return typeof v === 'string' && (VERDICT_ORDER as string[]).includes(v);
+}
+
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** For element text and attribute values alike. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
+}
+
+export const MISSING = '—';
+
+/** Four significant digits, integers as they are, exponent only for very large or tiny values. */
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return MISSING;
+  if (v === Infinity) return '∞';
+  if (v === -Infinity) return '−∞';
+  const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1e9) return String(v);
+  if (a >= 1e6 || (a > 0 && a < 1e-3)) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** p-values the way papers print them: 0.031, 0.0012, 4.1e-4, <1e-4. */
+export function formatP(p: number | null | undefined): string {
+  if (p === null || p === undefined || Number.isNaN(p)) return MISSING;
+  if (p < 1e-4) return '<1e-4';
+  if (p < 1e-3) return p.toExponential(1);
+  return p.toPrecision(2);
+}
+
+export function formatCell(v: string | number | null | undefined): string {
+  return typeof v === 'number' ? formatNumber(v) : v === null || v === undefined ? MISSING : v;
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return MISSING;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const totalS = Math.round(s);
+  if (totalS < 3600) return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
+  const totalMin = Math.round(totalS / 60);
+  return `${Math.floor(totalMin / 60)} h ${String(totalMin % 60).padStart(2, '0')} min`;
+}
+
+/** Safe file/anchor name: ids come from claim authors, paths must not escape the report folder. */
+export function slug(id: string): string {
+  const s = String(id).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 120);
+  return s || 'item';
+}
+
+/** Hands out slugs that stay unique within one scope (two ids may collapse to the same slug). */
+export function slugger(): (id: string) => string {
+  const used = new Set<string>();
+  return (id) => {
+    const base = slug(id);
+    let s = base;
+    for (let i = 2; used.has(s.toLowerCase()); i++) s = `${base}-${i}`;
+    used.add(s.toLowerCase());
+    return s;
+  };
+}
+
+/** Counts per verdict in display order, zero counts left out: "3 reproduced · 1 not reproduced". */
+export function verdictCounts(verdicts: Verdict[]): { verdict: Verdict; count: number }[] {
+  return VERDICT_ORDER.map((verdict) => ({ verdict, count: verdicts.filter((v) => v === verdict).length })).filter((c) => c.count > 0);
+}

@@ -1,0 +1,163 @@
+import type { Comparison } from './compare.ts';
+import type { ClaimFigures, RenderedFigure } from './figures.ts';
+import {
+  MISSING, VERDICT_LABEL, escapeHtml as h, formatCell, formatDuration, formatNumber, formatP, verdictCounts,
+} from './format.ts';
+import type { ClaimReport, ReportInput, Verdict } from './types.ts';
+
+/**
+ * index.html: one self-contained file (inline CSS and SVG, no scripts, no web fonts) so it can be
+ * mailed, attached to an issue or opened from a CI artefact without anything else. Every piece of
+ * caller text goes through `h()`; the only raw markup is our own and Vega's SVG.
+ */
+
+const CSS = `
+:root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg-soft:#f6f8fa; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 "DejaVu Sans", system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 1100px; padding: 24px 28px 80px; }
+h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 21px; margin: 0 0 10px; } h3 { font-size: 16px; margin: 22px 0 6px; }
+.meta, .muted { color: var(--muted); }
+a { color: #0969da; }
+table { border-collapse: collapse; margin: 6px 0 10px; font-size: 14px; }
+th, td { border: 1px solid var(--line); padding: 4px 9px; text-align: left; vertical-align: top; }
+th { background: var(--bg-soft); font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.badge { display: inline-block; padding: 1px 9px; border-radius: 11px; font-size: 13px; font-weight: 600; color: #fff; white-space: nowrap; vertical-align: middle; }
+.v-reproduced { background: #1a7f37; } .v-not-reproduced { background: #cf222e; }
+.v-expected-failure { background: #d4a72c; color: #3b2300; } .v-skipped { background: #818b98; } .v-error { background: #82071e; }
+.changed { background: #fff8c5; font-weight: 600; }
+section.claim { border-top: 3px solid var(--line); margin-top: 36px; padding-top: 16px; }
+blockquote { margin: 8px 0; padding: 6px 14px; border-left: 4px solid #8c959f; background: var(--bg-soft); white-space: pre-line; }
+blockquote footer { color: var(--muted); font-size: 13px; margin-top: 4px; }
+.reason { padding: 6px 12px; border-left: 4px solid #d4a72c; background: #fff8e6; white-space: pre-line; }
+figure { margin: 14px 0 22px; } figure svg { max-width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: 14px; } .fig-error { color: #82071e; }
+code, pre { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: 13px; }
+pre { background: var(--bg-soft); padding: 8px; overflow-x: auto; margin: 4px 0; }
+details summary { cursor: pointer; color: #0969da; }
+`;
+
+export function badge(v: Verdict): string {
+  return `<span class="badge v-${v}">${h(VERDICT_LABEL[v] ?? v)}</span>`;
+}
+
+function table(head: string[], rows: string[][], numericCols: number[] = []): string {
+  const th = head.map((c) => `<th>${c}</th>`).join('');
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => (numericCols.includes(i) ? `<td class="num">${c}</td>` : `<td>${c}</td>`)).join('')}</tr>`)
+    .join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** Vega numbers its clip paths per process; prefixing keeps ids unique when many SVGs share one page. */
+export function scopeSvgIds(svg: string, prefix: string): string {
+  return svg
+    .replace(/\bid="([^"]+)"/g, (_, id: string) => `id="${prefix}${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${prefix}${id})`)
+    .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${prefix}${id}"`);
+}
+
+function previousCell(c: ClaimReport, cmp: Comparison | null): string {
+  const entry = cmp?.byClaim.get(c.id);
+  if (!entry || entry.previous === null) return '<td class="muted">new</td>';
+  if (!entry.changed) return '<td class="muted">unchanged</td>';
+  return `<td class="changed">was ${badge(entry.previous)}</td>`;
+}
+
+function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison | null): string {
+  const head = ['claim', 'title', 'paper', 'verdict', ...(cmp ? ['compared with the previous report'] : [])];
+  const rows = input.claims.map((c, i) => {
+    const link = `<a href="#claim-${h(dirs[i]!.dir)}"><code>${h(c.id)}</code></a>`;
+    return `<tr><td>${link}</td><td>${h(c.title)}</td><td>${h(c.paperRef)}</td><td>${badge(c.verdict)}</td>${cmp ? previousCell(c, cmp) : ''}</tr>`;
+  });
+  const th = head.map((x) => `<th>${h(x)}</th>`).join('');
+  return `<table class="summary"><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+function figureHtml(f: RenderedFigure, prefix: string): string {
+  const links = `<a href="${h(f.pngPath)}">PNG</a> · <a href="${h(f.svgPath)}">SVG</a> · <a href="${h(f.vlPath)}">Vega-Lite spec</a>`;
+  const caption = [f.figure.caption ? h(f.figure.caption) : '', links].filter(Boolean).join(' — ');
+  const body = f.svg
+    ? scopeSvgIds(f.svg, prefix)
+    : `<p class="fig-error">Figure “${h(f.figure.title)}” could not be rendered: ${h(f.error ?? 'unknown error')}</p>`;
+  return `<figure id="${h(prefix)}">\n${body}\n<figcaption>${caption}</figcaption>\n</figure>`;
+}
+
+function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null): string {
+  const parts: string[] = [];
+  parts.push(`<section class="claim" id="claim-${h(figs.dir)}">`);
+  parts.push(`<h2>${badge(c.verdict)} ${h(c.title)} <code class="muted">${h(c.id)}</code></h2>`);
+  const entry = cmp?.byClaim.get(c.id);
+  if (entry?.changed && entry.previous) {
+    parts.push(`<p class="changed">Verdict changed: the previous report said ${badge(entry.previous)}, this one says ${badge(c.verdict)}.</p>`);
+  }
+  parts.push(`<blockquote>${h(c.paperQuote)}<footer>— paper, ${h(c.paperRef)}</footer></blockquote>`);
+  parts.push(`<p><strong>Assertion:</strong> ${h(c.assertion)}</p>`);
+  if (c.reason) parts.push(`<p class="reason"><strong>Reason:</strong> ${h(c.reason)}</p>`);
+
+  if (c.statistics?.length) {
+    parts.push('<h3>Statistics</h3>');
+    parts.push(table(['statistic', 'value', 'p-value', 'detail'], c.statistics.map((s) => [
+      h(s.name), h(formatNumber(s.value)), h(formatP(s.pValue)), h(s.detail ?? ''),
+    ]), [1, 2]));
+  }
+  if (c.seedTable?.rows?.length) {
+    parts.push('<h3>Per seed</h3>');
+    const numeric = c.seedTable.columns.map((_, i) => i).filter((i) => c.seedTable.rows.some((r) => typeof r[i] === 'number'));
+    parts.push(table(c.seedTable.columns.map(h), c.seedTable.rows.map((r) => r.map((v) => h(formatCell(v)))), numeric));
+  }
+  if (figs.figures.length) {
+    parts.push('<h3>Figures</h3>');
+    figs.figures.forEach((f, i) => parts.push(figureHtml(f, `${figs.dir}-fig${i + 1}-`)));
+  }
+  if (c.runs?.length) {
+    parts.push('<h3>Runs used</h3>');
+    parts.push(table(['key', 'label', 'duration', 'cached', 'config'], c.runs.map((r) => [
+      `<code>${h(r.key)}</code>`, h(r.label), h(formatDuration(r.durationMs)),
+      r.cached === undefined ? MISSING : r.cached ? 'yes' : 'no',
+      `<details><summary>show</summary><pre>${h(JSON.stringify(r.config, null, 2) ?? 'undefined')}</pre></details>`,
+    ]), [2]));
+  }
+  if (c.choices?.length) {
+    parts.push('<h3>Paper-vs-code choices</h3>');
+    parts.push(table(['item', 'choice'], c.choices.map((x) => [h(x.item), h(x.choice)])));
+  }
+  parts.push(`<p class="muted">Scale: ${h(c.scale)} · claim time: ${h(formatDuration(c.durationMs))}</p>`);
+  parts.push('</section>');
+  return parts.join('\n');
+}
+
+export const REPORT_TITLE = 'Bridging Lottery Ticket and Grokking — reproduction report';
+
+export function renderHtml(input: ReportInput, figures: ClaimFigures[], cmp: Comparison | null): string {
+  const counts = verdictCounts(input.claims.map((c) => c.verdict)).map((x) => `${x.count} ${badge(x.verdict)}`).join(' ');
+  const compared = cmp
+    ? `<p class="meta">Compared with the previous report of ${h(cmp.previousGeneratedAt)}.${cmp.removed.length ? ` No longer present: ${cmp.removed.map((id) => `<code>${h(id)}</code>`).join(', ')}.` : ''}</p>`
+    : '';
+  const env = Object.entries(input.environment ?? {}).map(([k, v]) => [h(k), h(v)]);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(REPORT_TITLE)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>${h(REPORT_TITLE)}</h1>
+<p class="meta">Generated ${h(input.generatedAt)} · scale <strong>${h(input.scale)}</strong> · ${input.claims.length} claim${input.claims.length === 1 ? '' : 's'}: ${counts || 'none'}</p>
+${compared}
+</header>
+<section id="summary">
+${summaryTable(input, figures, cmp)}
+</section>
+${input.claims.map((c, i) => claimSection(c, figures[i]!, cmp)).join('\n')}
+<section id="environment" class="claim">
+<h2>Environment</h2>
+${env.length ? table(['key', 'value'], env) : '<p class="muted">not recorded</p>'}
+</section>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,102 @@
+import type { Comparison } from './compare.ts';
+import type { ClaimFigures } from './figures.ts';
+import { MISSING, VERDICT_ICON, VERDICT_LABEL, formatCell, formatDuration, formatNumber, formatP, verdictCounts } from './format.ts';
+import { REPORT_TITLE } from './html.ts';
+import type { ClaimReport, ReportInput, Verdict } from './types.ts';
+
+/**
+ * summary.md: the same content as index.html for places that render Markdown (GitHub, PR comments),
+ * with figures as PNG links. Caller text is escaped so `<`, `&`, `|` and `_` show up literally
+ * instead of turning into HTML, table columns or italics.
+ */
+
+/** Inline text: Markdown punctuation and HTML-significant characters escaped, newlines kept as breaks. */
+export function md(value: unknown): string {
+  return String(value ?? '')
+    .replace(/[\\`*_[\]|#]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, '<br>');
+}
+
+function verdict(v: Verdict): string {
+  return `${VERDICT_ICON[v] ?? ''} **${VERDICT_LABEL[v] ?? md(v)}**`;
+}
+
+function table(head: string[], rows: string[][], right: number[] = []): string {
+  const align = head.map((_, i) => (right.includes(i) ? '---:' : '---'));
+  return [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+function previousCell(c: ClaimReport, cmp: Comparison): string {
+  const e = cmp.byClaim.get(c.id);
+  if (!e || e.previous === null) return 'new';
+  return e.changed ? `**changed** (was ${verdict(e.previous)})` : 'unchanged';
+}
+
+function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null): string {
+  const out: string[] = [];
+  out.push(`## ${md(c.title)} (\`${c.id.replace(/`/g, "'")}\`)`, '');
+  out.push(`Verdict: ${verdict(c.verdict)}`, '');
+  const e = cmp?.byClaim.get(c.id);
+  if (e?.changed && e.previous) out.push(`**Verdict changed** since the previous report: was ${verdict(e.previous)}.`, '');
+  out.push(...String(c.paperQuote ?? '').split(/\r?\n/).map((l) => `> ${md(l)}`), '>', `> — paper, ${md(c.paperRef)}`, '');
+  out.push(`**Assertion:** ${md(c.assertion)}`, '');
+  if (c.reason) out.push(`**Reason:** ${md(c.reason)}`, '');
+  if (c.statistics?.length) {
+    out.push('### Statistics', '');
+    out.push(table(['statistic', 'value', 'p-value', 'detail'],
+      c.statistics.map((s) => [md(s.name), formatNumber(s.value), md(formatP(s.pValue)), md(s.detail ?? '')]), [1, 2]), '');
+  }
+  if (c.seedTable?.rows?.length) {
+    out.push('### Per seed', '');
+    const numeric = c.seedTable.columns.map((_, i) => i).filter((i) => c.seedTable.rows.some((r) => typeof r[i] === 'number'));
+    out.push(table(c.seedTable.columns.map(md), c.seedTable.rows.map((r) => r.map((v) => md(formatCell(v)))), numeric), '');
+  }
+  if (figs.figures.length) {
+    out.push('### Figures', '');
+    for (const f of figs.figures) {
+      if (f.svg === null) {
+        out.push(`*Figure “${md(f.figure.title)}” could not be rendered: ${md(f.error ?? 'unknown error')}*`, '');
+        continue;
+      }
+      out.push(`![${md(f.figure.title)}](${encodeURI(f.pngPath)})`, '');
+      const cap = [f.figure.caption ? md(f.figure.caption) : '', `[SVG](${encodeURI(f.svgPath)}) · [Vega-Lite spec](${encodeURI(f.vlPath)})`];
+      out.push(cap.filter(Boolean).join(' — '), '');
+    }
+  }
+  if (c.runs?.length) {
+    out.push('### Runs used', '');
+    out.push(table(['key', 'label', 'duration', 'cached'], c.runs.map((r) => [
+      `\`${String(r.key).replace(/`/g, "'")}\``, md(r.label), formatDuration(r.durationMs), r.cached === undefined ? MISSING : r.cached ? 'yes' : 'no',
+    ]), [2]), '');
+    out.push('Run configurations are in `results.json`.', '');
+  }
+  if (c.choices?.length) {
+    out.push('### Paper-vs-code choices', '');
+    out.push(table(['item', 'choice'], c.choices.map((x) => [md(x.item), md(x.choice)])), '');
+  }
+  out.push(`*Scale: ${md(c.scale)} · claim time: ${formatDuration(c.durationMs)}*`, '');
+  return out.join('\n');
+}
+
+export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp: Comparison | null): string {
+  const out: string[] = [`# ${REPORT_TITLE}`, ''];
+  const counts = verdictCounts(input.claims.map((c) => c.verdict)).map((x) => `${x.count} ${VERDICT_LABEL[x.verdict]}`).join(' · ');
+  out.push(`Generated ${md(input.generatedAt)} · scale **${md(input.scale)}** · ${input.claims.length} claims: ${counts || 'none'}`, '');
+  if (cmp) {
+    const gone = cmp.removed.length ? ` No longer present: ${cmp.removed.map(md).join(', ')}.` : '';
+    out.push(`Compared with the previous report of ${md(cmp.previousGeneratedAt)}.${gone}`, '');
+  }
+  const head = ['claim', 'title', 'paper', 'verdict', ...(cmp ? ['compared with the previous report'] : [])];
+  out.push(table(head, input.claims.map((c, i) => [
+    `[${md(c.id)}](#${figures[i]!.dir.toLowerCase()})`, md(c.title), md(c.paperRef), verdict(c.verdict), ...(cmp ? [previousCell(c, cmp)] : []),
+  ])), '');
+  input.claims.forEach((c, i) => {
+    out.push(`<a id="${figures[i]!.dir.toLowerCase()}"></a>`, '');
+    out.push(claimSection(c, figures[i]!, cmp));
+  });
+  out.push('## Environment', '');
+  const env = Object.entries(input.environment ?? {});
+  out.push(env.length ? table(['key', 'value'], env.map(([k, v]) => [md(k), md(v)])) : '*not recorded*', '');
+  return out.join('\n');
+}

@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.ts';
+import { compareWithPrevious, readPreviousResults } from './compare.ts';
+import { renderFigures } from './figures.ts';
+import { renderHtml } from './html.ts';
+import { renderMarkdown } from './markdown.ts';
+import type { ReportInput } from './types.ts';
+
+export { readPreviousResults } from './compare.ts';
+
+/**
+ * Writes the whole report into `outDir`:
+ *   index.html   self-contained report (inline CSS and SVG)
+ *   summary.md   the same in Markdown, figures as PNG links
+ *   results.json the ReportInput (NaN/±Infinity as null), also the baseline for the next comparison
+ *   <claim>/<figure>.vl.json|.svg|.png  each figure's spec, vector and 2× raster
+ * results.json is written last: if anything before it fails, the next run still compares against
+ * the last complete report.
+ */
+export interface WrittenReport {
+  outDir: string;
+  html: string;
+  markdown: string;
+  json: string;
+  /** Figure files, relative to outDir. */
+  figureFiles: string[];
+  /** Figures that failed to render, as "claim/figure: message". */
+  figureErrors: string[];
+}
+
+export async function writeReport(input: ReportInput, outDir = 'reports'): Promise<WrittenReport> {
+  const previous = await readPreviousResults(outDir);
+  const cmp = compareWithPrevious(input, previous);
+  const figures = await renderFigures(input, outDir);
+
+  const html = join(outDir, 'index.html');
+  const markdown = join(outDir, 'summary.md');
+  const json = join(outDir, 'results.json');
+  await writeFileAtomic(html, renderHtml(input, figures, cmp));
+  await writeFileAtomic(markdown, renderMarkdown(input, figures, cmp));
+  await writeFileAtomic(json, `${toJson(input)}\n`);
+
+  const all = figures.flatMap((c) => c.figures);
+  return {
+    outDir, html, markdown, json,
+    figureFiles: all.filter((f) => f.svg !== null).flatMap((f) => [f.vlPath, f.svgPath, f.pngPath]),
+    figureErrors: all.filter((f) => f.error).map((f) => `${f.vlPath.replace(/\.vl\.json$/, '')}: ${f.error}`),
+  };
+}
+
+/** JSON with non-finite numbers as null (JSON.stringify does that too; the replacer makes it explicit and covers nested data rows). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+}

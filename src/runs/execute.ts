@@ -1,0 +1,164 @@
+import { initBackend } from '../backend/choose.ts';
+import { environment, type Environment } from '../backend/info.ts';
+import { DEFAULT_RUN, parseRunConfig, type RunConfig, type RunConfigInput } from '../config/schema.ts';
+import { makeDataset } from '../data/split.ts';
+import { initTheta } from '../model/init.ts';
+import { mlpLayout, type Layout } from '../model/layout.ts';
+import { magnitudeMask } from '../prune/magnitude.ts';
+import { assertMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
+import { codeVersion, runKey } from '../store/hash.ts';
+import { RunStore, type ComputeContext } from '../store/store.ts';
+import { milestones, type Milestones } from '../train/milestones.ts';
+import { train, type Progress, type ResumeState, type RunLog } from '../train/train.ts';
+
+/**
+ * One run = one directory in the store, keyed by its normalised config and the code version.
+ * A derived run (a ticket) first gets its base run — from the store, or by training it — so a
+ * dense run shared by several claims is trained once.
+ */
+
+/** The code whose change must invalidate stored results (a bug fix must never reuse stale runs). */
+export const TRAINING_CODE = ['src/data', 'src/model', 'src/optim', 'src/train', 'src/prune', 'src/runs', 'src/config'];
+
+export interface RunMeta {
+  environment: Environment;
+  durationMs: number;
+  startedAt: string;
+  finishedAt: string;
+  maskDensity?: LayerDensity[];
+  keepFraction?: number;
+  resumedFromEpoch?: number;
+}
+
+export interface RunResult {
+  key: string;
+  config: RunConfig;
+  log: RunLog;
+  milestones: Milestones;
+  meta: RunMeta;
+  dir: string;
+  /** true when this process found the run finished in the store. */
+  cached: boolean;
+}
+
+export interface RunOptions {
+  store?: RunStore;
+  label?: string;
+  onProgress?: (label: string, p: Progress) => void;
+  /** Interrupting a run loses at most this many epochs. */
+  resumeEvery?: number;
+  /** Test hook: stop after this epoch as if the process were killed. */
+  stopAfterEpoch?: number;
+}
+
+let defaultStore: RunStore | undefined;
+export function getStore(): RunStore {
+  defaultStore ??= new RunStore();
+  return defaultStore;
+}
+
+export function keyOf(config: RunConfig): string {
+  return runKey(config, DEFAULT_RUN, codeVersion(TRAINING_CODE));
+}
+
+export function layoutOf(config: RunConfig): Layout {
+  return mlpLayout({ p: config.data.p, dEmb: config.model.dEmb, dModel: config.model.dModel });
+}
+
+const LOG_FIELDS = ['epochs', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'l1', 'l2', 'l1Mask', 'l2Mask', 'trainAccEvery'] as const;
+
+function encodeResume(s: ResumeState): { tensors: Record<string, Float32Array | Float64Array>; meta: { step: number } } {
+  const tensors: Record<string, Float32Array | Float64Array> = { theta: s.theta, m: s.optim.m, v: s.optim.v };
+  for (const f of LOG_FIELDS) tensors[`log.${f}`] = Float64Array.from(s.log[f]);
+  return { tensors, meta: { step: s.optim.step } };
+}
+
+function decodeResume(tensors: Record<string, ArrayLike<number>>, meta: { step: number }): ResumeState {
+  const log = Object.fromEntries(LOG_FIELDS.map((f) => [f, Array.from(tensors[`log.${f}`])])) as unknown as RunLog;
+  return {
+    theta: tensors.theta as Float32Array,
+    optim: { m: tensors.m as Float32Array, v: tensors.v as Float32Array, step: meta.step },
+    log,
+  };
+}
+
+export async function snapshot(run: { dir: string; config: RunConfig } | RunResult, epoch: number | 'final', store = getStore()): Promise<Float32Array> {
+  const e = epoch === 'final' ? run.config.epochs : epoch;
+  const rec = await store.readCheckpoint(run.dir, String(e));
+  return rec.tensors.theta as Float32Array;
+}
+
+export async function mask(run: RunResult, store = getStore()): Promise<Float32Array | null> {
+  if (!run.config.derive) return null;
+  return (await store.readCheckpoint(run.dir, 'mask')).tensors.mask as Float32Array;
+}
+
+async function compute(config: RunConfig, ctx: ComputeContext, opts: RunOptions, store: RunStore): Promise<void> {
+  const started = Date.now();
+  const decision = await initBackend();
+  const layout = layoutOf(config);
+  const data = makeDataset(config.data);
+
+  let theta0 = initTheta(layout, config.initSeed, config.model.weightScale);
+  let runMask: Float32Array | null = null;
+  const extra: Partial<RunMeta> = {};
+  if (config.derive) {
+    const base = await getRun(config.derive.base, { ...opts, stopAfterEpoch: undefined, label: `${opts.label ?? 'run'} › base` });
+    theta0 = await snapshot(base, 0, store); // rewind to the base run's exact θ0
+    runMask = magnitudeMask(await snapshot(base, config.derive.fromEpoch, store), config.derive.keepFraction);
+    assertMask(runMask, layout.layers);
+    extra.maskDensity = maskDensity(runMask, layout.layers);
+    extra.keepFraction = config.derive.keepFraction;
+    await ctx.saveCheckpoint('mask', { mask: runMask }, { keepFraction: config.derive.keepFraction });
+  }
+
+  const resume = await ctx.loadResume();
+  if (resume) extra.resumedFromEpoch = (resume.meta as { step: number }).step;
+  const log = await train(
+    { layout, data, theta0, mask: runMask, optim: config.optim, epochs: config.epochs, evalEvery: config.evalEvery, snapshotEvery: config.snapshotEvery },
+    {
+      resumeEvery: opts.resumeEvery ?? Math.max(config.evalEvery, Math.min(1000, config.snapshotEvery)),
+      stopAfterEpoch: opts.stopAfterEpoch,
+      loadResume: async () => (resume ? decodeResume(resume.tensors as Record<string, ArrayLike<number>>, resume.meta as { step: number }) : null),
+      saveResume: async (s) => {
+        const { tensors, meta } = encodeResume(s);
+        await ctx.saveResume(tensors, meta);
+      },
+      saveSnapshot: (epoch, theta) => ctx.saveCheckpoint(String(epoch), { theta }, { epoch }),
+      onProgress: opts.onProgress ? (p) => opts.onProgress!(opts.label ?? 'run', p) : undefined,
+    },
+  );
+  if (!log) throw new RunInterrupted(opts.stopAfterEpoch ?? -1);
+  const meta: RunMeta = { environment: await environment(decision), durationMs: Date.now() - started, startedAt: new Date(started).toISOString(), finishedAt: new Date().toISOString(), ...extra };
+  await ctx.writeJson('metrics.json', log);
+  await ctx.writeJson('meta.json', meta);
+}
+
+/** Thrown by the stopAfterEpoch test hook: the run stopped as if killed, its resume state on disk. */
+export class RunInterrupted extends Error {
+  constructor(readonly epoch: number) {
+    super(`run stopped after epoch ${epoch} (test hook)`);
+    this.name = 'RunInterrupted';
+  }
+}
+
+export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions = {}): Promise<RunResult> {
+  const config = parseRunConfig(input);
+  const store = opts.store ?? getStore();
+  const key = keyOf(config);
+  let computed = false;
+  const result = await store.getOrCompute(
+    key,
+    config,
+    async (ctx) => {
+      computed = true;
+      await compute(config, ctx, opts, store);
+    },
+    async (dir) => {
+      const log = await store.readJsonIn<RunLog>(dir, 'metrics.json');
+      const meta = await store.readJsonIn<RunMeta>(dir, 'meta.json');
+      return { key, config, log, meta, dir, milestones: milestones(log), cached: false };
+    },
+  );
+  return { ...result, cached: !computed };
+}
