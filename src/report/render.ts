@@ -24,12 +24,21 @@ export function compileSpec(spec: TopLevelSpec): { vega: vega.Spec; warnings: st
   return { vega: out.spec as vega.Spec, warnings };
 }
 
+/**
+ * Vega catches errors inside its dataflow, logs them and renders what it can. A half-drawn chart in
+ * a report is worse than a visible failure, so errors are collected and thrown.
+ */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   useFontMetrics();
-  const view = new vega.View(vega.parse(compileSpec(spec).vega), { renderer: 'none' });
-  view.logLevel(vega.Error);
+  const errors: string[] = [];
+  const logger = vega.logger(vega.Error, undefined, (_method, _level, args) => {
+    errors.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  });
+  const view = new vega.View(vega.parse(compileSpec(spec).vega), { renderer: 'none', logger });
   try {
-    return await view.toSVG();
+    const svg = await view.toSVG();
+    if (errors.length) throw new Error(`Vega failed to render: ${errors.join('; ')}`);
+    return svg;
   } finally {
     view.finalize();
   }

@@ -98,21 +98,34 @@ export function scaleOf(type: string | undefined, extra: Json = {}): Json {
  * in censored charts the top is the horizon, a number the reader needs.
  */
 export function logTicks(values: readonly number[], exact?: { min: number; max: number }): number[] | undefined {
-  const pos = values.filter((v) => Number.isFinite(v) && v > 0);
-  if (pos.length === 0) return undefined;
-  const min = exact?.min ?? Math.min(...pos);
-  const max = exact?.max ?? Math.max(...pos);
+  const ext = extent(values.filter((v) => v > 0));
+  if (!ext) return undefined;
+  const min = exact?.min ?? ext[0];
+  const max = exact?.max ?? ext[1];
   const lo = Math.floor(Math.log10(min));
   const hi = Math.ceil(Math.log10(max));
   const mults = hi - lo <= 2 ? [1, 2, 5] : [1];
   const step = Math.max(1, Math.ceil((hi - lo) / 10)); // at most ~10 labelled decades
   let out: number[] = [];
-  for (let k = lo; k <= hi; k += step) for (const m of mults) out.push(Number((m * 10 ** k).toPrecision(12)));
+  for (let k = lo; k <= hi; k += step) for (const m of mults) if (k < hi || m === 1) out.push(Number((m * 10 ** k).toPrecision(12)));
+  out = out.filter((t) => t > 0 && Number.isFinite(t)); // 10^-324 underflows to 0, 10^309 overflows
   if (exact) {
     out = out.filter((t) => t >= min * (1 - 1e-9) && t <= max * (1 + 1e-9));
     if (!out.some((t) => max / t < 1.25)) out.push(max);
   }
   return out.length >= 2 ? out : undefined;
+}
+
+/** [min, max] of the finite values (a loop: spreading 10⁵ values into Math.min overflows the stack). */
+export function extent(values: Iterable<number>): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : undefined;
 }
 
 /** Distinct values of a field in first-appearance order. */

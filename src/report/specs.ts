@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { FigureInput } from './types.ts';
 import {
-  CONFIG, HEIGHT, SCHEMA, WIDTH, datumRef, distinct, emptyChart, filterExpr, filterTransform, isValidRow,
+  CONFIG, HEIGHT, SCHEMA, WIDTH, datumRef, distinct, extent, emptyChart, filterExpr, filterTransform, isValidRow,
   logTicks, quantNeed, sanitizeRows, scaleOf, tipN, tipQ, vlField, type Need, type Row,
 } from './spec-common.ts';
 
@@ -147,9 +147,9 @@ function buildPaired(fig: FigureInput, input: Row[]): Built {
   // With censored points the domain ends exactly at the horizon (where the caller put them), so the
   // triangles sit on the top edge; on a log axis the bottom gets some air so the lowest point is not on the axis.
   const valid = rows.filter((r) => isValidRow(r, needs));
-  const ys = valid.map((r) => Number(r[e.y]));
-  const exact = hasCensored && ys.length
-    ? { min: e.yScale === 'log' ? Math.min(...ys) / 1.3 : Math.min(0, ...ys), max: Math.max(...ys) }
+  const ys = extent(valid.map((r) => Number(r[e.y])));
+  const exact = hasCensored && ys
+    ? { min: e.yScale === 'log' ? ys[0] / 1.3 : Math.min(0, ys[0]), max: ys[1] }
     : undefined;
   const y = quant(e.y, yTitle, e.yScale, valid, {}, exact && exact.max > exact.min ? exact : undefined);
   const lines = {
@@ -258,8 +258,8 @@ function buildHeatmap(fig: FigureInput, rows: Row[]): Built {
   };
   const layer: Json[] = [rect];
   if (nx * ny <= HEATMAP_LABELS_UP_TO) {
-    const vals = valid.map((r) => Number(r[value]));
-    const mid = Math.min(...vals) / 2 + Math.max(...vals) / 2; // halves first: no overflow near ±1e308
+    const [lo, hi] = extent(valid.map((r) => Number(r[value]))) ?? [0, 0];
+    const mid = lo / 2 + hi / 2; // halves first: no overflow near ±1e308
     layer.push({
       mark: { type: 'text', fontSize: 11 },
       encoding: {

@@ -7,7 +7,7 @@ import { mlpLayout, type Layout } from '../model/layout.ts';
 import { magnitudeMask } from '../prune/magnitude.ts';
 import { assertMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
 import { codeVersion, runKey } from '../store/hash.ts';
-import { RunStore, type ComputeContext } from '../store/store.ts';
+import { openRun, RunStore, type RunContext } from '../store/store.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
 import { train, type Progress, type ResumeState, type RunLog } from '../train/train.ts';
 
@@ -82,18 +82,20 @@ function decodeResume(tensors: Record<string, ArrayLike<number>>, meta: { step: 
   };
 }
 
-export async function snapshot(run: { dir: string; config: RunConfig } | RunResult, epoch: number | 'final', store = getStore()): Promise<Float32Array> {
+/** θ after `epoch` updates (0 = θ0) of a finished run. */
+export async function snapshot(run: { dir: string; config: RunConfig }, epoch: number | 'final'): Promise<Float32Array> {
   const e = epoch === 'final' ? run.config.epochs : epoch;
-  const rec = await store.readCheckpoint(run.dir, String(e));
+  const rec = await openRun(run.dir).loadCheckpoint(String(e));
   return rec.tensors.theta as Float32Array;
 }
 
-export async function mask(run: RunResult, store = getStore()): Promise<Float32Array | null> {
+/** The fixed mask of a derived run (null for a dense run). */
+export async function runMask(run: { dir: string; config: RunConfig }): Promise<Float32Array | null> {
   if (!run.config.derive) return null;
-  return (await store.readCheckpoint(run.dir, 'mask')).tensors.mask as Float32Array;
+  return (await openRun(run.dir).loadCheckpoint('mask')).tensors.mask as Float32Array;
 }
 
-async function compute(config: RunConfig, ctx: ComputeContext, opts: RunOptions, store: RunStore): Promise<void> {
+async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, store: RunStore): Promise<void> {
   const started = Date.now();
   const decision = await initBackend();
   const layout = layoutOf(config);
@@ -103,9 +105,9 @@ async function compute(config: RunConfig, ctx: ComputeContext, opts: RunOptions,
   let runMask: Float32Array | null = null;
   const extra: Partial<RunMeta> = {};
   if (config.derive) {
-    const base = await getRun(config.derive.base, { ...opts, stopAfterEpoch: undefined, label: `${opts.label ?? 'run'} › base` });
-    theta0 = await snapshot(base, 0, store); // rewind to the base run's exact θ0
-    runMask = magnitudeMask(await snapshot(base, config.derive.fromEpoch, store), config.derive.keepFraction);
+    const base = await getRun(config.derive.base, { ...opts, store, stopAfterEpoch: undefined, label: `${opts.label ?? 'run'} › base` });
+    theta0 = await snapshot(base, 0); // rewind to the base run's exact θ0
+    runMask = magnitudeMask(await snapshot(base, config.derive.fromEpoch), config.derive.keepFraction);
     assertMask(runMask, layout.layers);
     extra.maskDensity = maskDensity(runMask, layout.layers);
     extra.keepFraction = config.derive.keepFraction;
@@ -154,11 +156,12 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
       computed = true;
       await compute(config, ctx, opts, store);
     },
-    async (dir) => {
-      const log = await store.readJsonIn<RunLog>(dir, 'metrics.json');
-      const meta = await store.readJsonIn<RunMeta>(dir, 'meta.json');
+    async (dir, run) => {
+      const log = await run.readJson<RunLog>('metrics.json');
+      const meta = await run.readJson<RunMeta>('meta.json');
       return { key, config, log, meta, dir, milestones: milestones(log), cached: false };
     },
+    { codeVersion: codeVersion(TRAINING_CODE), defaults: DEFAULT_RUN },
   );
   return { ...result, cached: !computed };
 }

@@ -125,6 +125,8 @@ export async function train(spec: TrainSpec, io: TrainIO): Promise<RunLog | null
       if (done % io.resumeEvery === 0 && done < epochs) {
         await io.saveResume({ theta: toFlat(theta, layout), optim: opt.state(), log });
       }
+      // the step is synchronous: yield now and then so the run-store lock keeps being refreshed
+      if (done % 50 === 0) await new Promise((r) => setImmediate(r));
       if (io.onProgress && (done % 50 === 0 || done === epochs)) {
         io.onProgress({ epoch: done, epochs, trainAcc, testAcc: lastTestAcc, msPerStep: (performance.now() - t0) / (done - startEpoch) });
       }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptFileError, readJson } from '../../src/store/files.ts';
 import { packageRoot, runKey } from '../../src/store/hash.ts';
-import { lockPathFor, tryLock } from '../../src/store/lock.ts';
+import { LockCompromisedError, lockPathFor, tryLock } from '../../src/store/lock.ts';
 import {
   RunConfigMismatchError,
   RunStore,
@@ -184,6 +184,26 @@ describe('RunStore.getOrCompute', () => {
     const err = await store.getOrCompute(key, { seed: 12 }, trainLike({ n: 0 }), loadFinal).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptFileError);
     expect((err as Error).message).toContain(ck);
+  });
+
+  it('does not mark a run DONE if its lock was lost while computing', async () => {
+    const { store } = setup();
+    const short = new RunStore({ root: store.root, staleMs: 2_000 });
+    const key = runKey({ seed: 13 }, DEFAULTS, CODE);
+    const run = short.getOrCompute(
+      key,
+      { seed: 13 },
+      async (ctx) => {
+        await ctx.writeJson('metrics.json', {});
+        // As if another process had judged us dead and taken over: our next refresh (every 1 s
+        // at this stale time) finds the lock gone.
+        rmSync(lockPathFor(ctx.dir), { recursive: true });
+        await sleep(1_500);
+      },
+      loadFinal,
+    );
+    await expect(run).rejects.toThrow(LockCompromisedError);
+    expect(short.isDone(key)).toBe(false);
   });
 
   it('defaults its root to $GROK_CACHE, else <package root>/.grok-cache', () => {

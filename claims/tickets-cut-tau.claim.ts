@@ -1,0 +1,93 @@
+import { baseRunInput } from '../src/config/scale.ts';
+import { denseRun, ticketRun } from '../src/config/schema.ts';
+import { defineClaim } from '../src/claims/define.ts';
+import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
+import { pairedWilcoxon } from '../src/stats/paired.ts';
+import { median } from '../src/stats/summary.ts';
+import type { RunResult } from '../src/runs/execute.ts';
+
+/**
+ * Claim 1 (paper §3.2, Fig. 1, Fig. 2a): grokking tickets — the dense run's final weights
+ * magnitude-pruned to keep 40 %, rewound to θ0 and retrained — cut τ_grok = t_gen / t_mem.
+ *
+ * Scale choice: at ci scale the split is frac_train 0.5 (the authors' own Jan-2024 setting, spec
+ * §14) so dense models grok within the ci horizon on 2 CPU cores; the paper's frac 0.4 needs ~25k
+ * epochs per dense run (paper scale). A ticket taken from the final checkpoint is a grokking ticket
+ * only if the dense run generalised by then (paper: t ≥ t_gen); a dense run that never groks makes
+ * the claim fail with that reason rather than pass on a non-grokking ticket.
+ */
+const KEEP = 0.4;
+const ALPHA = 0.05;
+const MIN_RATIO = 2;
+
+export default defineClaim({
+  id: 'tickets-cut-tau',
+  title: 'Grokking tickets cut τ_grok = t_gen / t_mem',
+  paperQuote:
+    'When using a lottery ticket (good subnetworks), the train and test accuracy increase almost similarly, i.e., the time from memorization (t_mem) to generalization (t_gen) has significantly accelerated. Note that not only the subtraction (t_gen − t_mem) but the ratio (t_gen/t_mem) is also significantly improved.',
+  paperRef: '§3.2, Fig. 1 (left), Fig. 2a; τ_grok defined in §3.1',
+  assertion: `Paired over seeds, τ_ticket < τ_dense by a one-sided Wilcoxon signed-rank test with p ≤ ${ALPHA}, and the median of τ_dense / τ_ticket ≥ ${MIN_RATIO}. Ticket: global magnitude pruning of the final dense checkpoint keeping ${KEEP * 100} % (pruning ratio k = ${1 - KEEP}), rewound to θ0. A censored τ (never reached) ranks worst; a dense run that never groks fails the claim.`,
+  undecidable: (scale) =>
+    scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so τ_grok cannot be measured` : null,
+
+  async decide({ scale, run }) {
+    const dense: RunResult[] = [];
+    const ticket: RunResult[] = [];
+    for (const seed of scale.seeds) {
+      const d = await run(denseRun(baseRunInput(scale, seed)), `dense seed ${seed}`);
+      dense.push(d);
+      ticket.push(await run(ticketRun(d.config, { keepFraction: KEEP }), `ticket seed ${seed}`));
+    }
+    const tauDense = dense.map((r) => r.milestones.tauGrok);
+    const tauTicket = ticket.map((r) => r.milestones.tauGrok);
+    const horizon = scale.epochs;
+
+    const test = pairedWilcoxon(tauTicket, tauDense, { alternative: 'less', censored: 'higher' });
+    const ratios = tauDense.map((d, i) => (d === null ? Infinity : tauTicket[i] === null ? 0 : d / tauTicket[i]!));
+    const medianRatio = median(ratios);
+    const neverGrokked = scale.seeds.filter((_, i) => tauDense[i] === null);
+
+    const passed = neverGrokked.length === 0 && test.pValue <= ALPHA && medianRatio >= MIN_RATIO;
+    const fmt = (x: number | null) => (x === null ? 'censored' : x.toFixed(2));
+    const reason = neverGrokked.length
+      ? `dense run(s) for seed(s) ${neverGrokked.join(', ')} never reached 95 % test accuracy within ${horizon} epochs, so their final checkpoints are not grokking tickets and τ_dense is censored`
+      : `τ_dense ${tauDense.map(fmt).join(', ')} vs τ_ticket ${tauTicket.map(fmt).join(', ')}; Wilcoxon p = ${test.pValue.toPrecision(3)} (need ≤ ${ALPHA}); median τ_dense/τ_ticket = ${medianRatio.toFixed(2)} (need ≥ ${MIN_RATIO})`;
+
+    return {
+      passed,
+      reason,
+      statistics: [
+        { name: 'Wilcoxon signed-rank T+ (τ_ticket − τ_dense), one-sided less', value: test.statistic, pValue: test.pValue, detail: `n = ${test.n}, ${test.method}` },
+        { name: 'median τ_dense / τ_ticket', value: medianRatio },
+        { name: 'median τ_dense', value: median(tauDense.map((t) => t ?? Infinity)) },
+        { name: 'median τ_ticket', value: median(tauTicket.map((t) => t ?? Infinity)) },
+      ],
+      seedTable: {
+        columns: ['seed', 't_mem dense', 't_gen dense', 'τ dense', 't_mem ticket', 't_gen ticket', 'τ ticket', 'τ_dense/τ_ticket'],
+        rows: scale.seeds.map((seed, i) => [
+          seed,
+          dense[i].milestones.tMem, dense[i].milestones.tGen, tauDense[i],
+          ticket[i].milestones.tMem, ticket[i].milestones.tGen, tauTicket[i],
+          Number.isFinite(ratios[i]) ? Number(ratios[i].toFixed(2)) : null,
+        ]),
+      },
+      figures: [
+        accuracyCurves('accuracy', 'Train and test accuracy: dense vs grokking ticket (cf. Fig. 1 left, Fig. 2a)', [
+          { name: 'dense', runs: dense },
+          { name: `ticket (keep ${KEEP})`, runs: ticket },
+        ], 'Thin lines: one per seed; thick: median over seeds.'),
+        pairedMilestone('tau', 'τ_grok = t_gen / t_mem per seed', [
+          { name: 'dense', values: tauDense, seeds: scale.seeds },
+          { name: `ticket (keep ${KEEP})`, values: tauTicket, seeds: scale.seeds },
+        ], { yTitle: 'τ_grok (log)', horizon: horizon / Math.max(1, Math.min(...dense.map((d) => d.milestones.tMem ?? 1))) }),
+      ],
+      choices: [
+        { item: 'keep fraction vs pruning ratio', choice: `keepFraction ${KEEP} (the code's "sparsity" 0.4) = paper pruning ratio k = ${1 - KEEP}` },
+        { item: 'ticket checkpoint', choice: 'the final dense checkpoint (after all epochs), as in the authors\' scripts' },
+        { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: p = 67, symmetric pairs a ≤ b (2278), frac_train ${scale.fracTrain}, CPython-identical shuffle` },
+        { item: 'loss precision', choice: 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' },
+        { item: 't_gen resolution', choice: `test accuracy is evaluated every ${scale.evalEvery} epochs; train accuracy every epoch` },
+      ],
+    };
+  },
+});

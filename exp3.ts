@@ -1,0 +1,14 @@
+import { initBackend } from './src/backend/choose.ts';
+import { mlpLayout } from './src/model/layout.ts';
+import { initTheta } from './src/model/init.ts';
+import { train } from './src/train/train.ts';
+import { milestones } from './src/train/milestones.ts';
+import { makeDataset } from './src/data/split.ts';
+import { PAPER_ADAMW } from './src/optim/adamw.ts';
+await initBackend();
+const seed=Number(process.argv[2]??0), frac=Number(process.argv[3]??0.5), epochs=Number(process.argv[4]??6000);
+const data=makeDataset({p:67,fracTrain:frac,seed,symmetric:true,task:'add'});
+const layout=mlpLayout({p:67,dEmb:500,dModel:48});
+const io={loadResume:async()=>null,saveResume:async()=>{},saveSnapshot:async()=>{},resumeEvery:1e9,onProgress:(q:any)=>{ if(q.epoch%1000===0) console.log(JSON.stringify(q))}};
+const dense=await train({layout,data,theta0:initTheta(layout,seed),mask:null,optim:PAPER_ADAMW,epochs,evalEvery:10,snapshotEvery:1e9},io);
+console.log('dense', milestones(dense!));

@@ -1,0 +1,59 @@
+import type { FigureInput } from '../report/types.ts';
+import type { RunResult } from '../runs/execute.ts';
+
+/** Figure builders shared by claims: accuracy curves over seeds and paired per-seed milestones. */
+
+/** Keeps ~n points per curve, log-spaced in epoch, so a report with many seeds stays light. */
+export function thinLogSpaced(epochs: number[], n = 160): number[] {
+  if (epochs.length <= n) return epochs.map((_, i) => i);
+  const last = epochs[epochs.length - 1];
+  const keep = new Set<number>([0, epochs.length - 1]);
+  let j = 0;
+  for (let k = 1; k < n; k++) {
+    const target = Math.exp((Math.log(last + 1) * k) / n) - 1;
+    while (j < epochs.length - 1 && epochs[j] < target) j++;
+    keep.add(j);
+  }
+  return [...keep].sort((a, b) => a - b);
+}
+
+export interface Arm {
+  name: string;
+  runs: RunResult[];
+}
+
+/** Train (dashed in the paper) and test accuracy per arm and seed; epoch 0 is drawn at 1 on the log axis. */
+export function accuracyCurves(id: string, title: string, arms: Arm[], caption?: string): FigureInput {
+  const data: Record<string, unknown>[] = [];
+  for (const arm of arms) {
+    for (const run of arm.runs) {
+      const { epochs, trainAcc, testAcc } = run.log;
+      for (const i of thinLogSpaced(epochs)) {
+        const epoch = Math.max(1, epochs[i]);
+        data.push({ epoch, accuracy: trainAcc[i], series: `${arm.name} · train`, seed: run.config.data.seed });
+        data.push({ epoch, accuracy: testAcc[i], series: `${arm.name} · test`, seed: run.config.data.seed });
+      }
+    }
+  }
+  return {
+    id, title, kind: 'curves', data, caption,
+    encoding: { x: 'epoch', y: 'accuracy', color: 'series', detail: 'seed', xScale: 'log', xTitle: 'epoch (log)', yTitle: 'accuracy', colorTitle: 'run' },
+  };
+}
+
+/** One point per seed per arm, joined by seed; a censored milestone is drawn at the horizon. */
+export function pairedMilestone(
+  id: string,
+  title: string,
+  arms: { name: string; values: (number | null)[]; seeds: number[] }[],
+  opts: { yTitle: string; horizon: number; yScale?: 'log' | 'linear'; caption?: string },
+): FigureInput {
+  const data = arms.flatMap((arm) =>
+    arm.values.map((v, i) => ({ arm: arm.name, seed: arm.seeds[i], value: v ?? opts.horizon, censored: v === null })),
+  );
+  return {
+    id, title, kind: 'paired', data, caption: opts.caption,
+    encoding: { x: 'arm', y: 'value', detail: 'seed', yTitle: opts.yTitle, yScale: opts.yScale ?? 'log' },
+    censoredNote: data.some((d) => d.censored) ? `▲ = not reached within the horizon (drawn at ${opts.horizon})` : undefined,
+  };
+}

@@ -1,0 +1,163 @@
+import fc from 'fast-check';
+import * as vega from 'vega';
+import { describe, expect, it } from 'vitest';
+import { compileSpec, renderSvg } from '../../src/report/render.ts';
+import { logTicks, satisfies } from '../../src/report/spec-common.ts';
+import { toVegaLite } from '../../src/report/specs.ts';
+import type { FigureInput } from '../../src/report/types.ts';
+import { curvesFigure, sweepFigure, tauFigure } from './sample.ts';
+
+// Property tests: any rows a claim might produce (empty, NaN, null, ±Infinity, a single point,
+// zero/negative x on a log axis, awkward field names) must give a spec that compiles and renders.
+
+const RUNS = 25;
+
+const num = fc.oneof(
+  { weight: 4, arbitrary: fc.double({ min: -1e6, max: 1e6 }) },
+  { weight: 2, arbitrary: fc.integer({ min: -5, max: 10_000 }) },
+  { weight: 2, arbitrary: fc.constantFrom<number | null | undefined>(Number.NaN, Infinity, -Infinity, null, undefined, 0, -1, 1e-300, 1e300) },
+);
+const label = fc.oneof(fc.constantFrom('dense', 'ticket', 'a.b [x]', '<&>', ''), fc.string({ maxLength: 12 }));
+const scale = fc.constantFrom<FigureInput['encoding']['xScale']>(undefined, 'linear', 'log', 'symlog');
+const title = fc.oneof(fc.string({ maxLength: 30 }), fc.constant('τ <dense> & "ticket"'));
+const rowsOf = <T>(row: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 1, arbitrary: fc.constant([] as T[]) }, { weight: 1, arbitrary: fc.array(row, { minLength: 1, maxLength: 1 }) }, { weight: 4, arbitrary: fc.array(row, { maxLength: 40 }) });
+
+const figures: Record<FigureInput['kind'], fc.Arbitrary<FigureInput>> = {
+  curves: fc.record({
+    rows: rowsOf(fc.record({ series: label, seed: fc.integer({ min: 0, max: 4 }), 'test.acc': num, epoch: num })),
+    xScale: scale, yScale: scale, color: fc.boolean(), detail: fc.boolean(), facet: fc.boolean(), title,
+  }).map(({ rows, xScale, yScale, color, detail, facet, title }) => ({
+    id: 'c', title, kind: 'curves', data: rows,
+    encoding: { x: 'epoch', y: 'test.acc', xScale, yScale, ...(color ? { color: 'series' } : {}), ...(detail ? { detail: 'seed' } : {}), ...(facet ? { facet: 'series' } : {}) },
+  })),
+  paired: fc.record({
+    rows: rowsOf(fc.record({ arm: fc.constantFrom('dense', 'ticket', 'random'), seed: fc.integer({ min: 0, max: 5 }), tau: num, censored: fc.boolean() })),
+    yScale: scale, title, note: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
+  }).map(({ rows, yScale, title, note }) => ({
+    id: 'p', title, kind: 'paired', data: rows, censoredNote: note, encoding: { x: 'arm', y: 'tau', detail: 'seed', yScale },
+  })),
+  bars: fc.record({
+    rows: rowsOf(fc.record({ cat: label, v: num, err: num, lo: num, hi: num, arm: fc.constantFrom('magnitude', 'random') })),
+    yScale: scale, err: fc.constantFrom('none', 'sym', 'interval'), color: fc.boolean(), title,
+  }).map(({ rows, yScale, err, color, title }) => ({
+    id: 'b', title, kind: 'bars', data: rows,
+    encoding: { x: 'cat', y: 'v', yScale, ...(color ? { color: 'arm' } : {}), ...(err === 'sym' ? { yError: 'err' } : err === 'interval' ? { yLow: 'lo', yHigh: 'hi' } : {}) },
+  })),
+  scatter: fc.record({
+    rows: rowsOf(fc.record({ x: num, y: num, g: label })), xScale: scale, yScale: scale, color: fc.boolean(), title,
+  }).map(({ rows, xScale, yScale, color, title }) => ({
+    id: 's', title, kind: 'scatter', data: rows, encoding: { x: 'x', y: 'y', xScale, yScale, ...(color ? { color: 'g' } : {}) },
+  })),
+  heatmap: fc.record({
+    rows: rowsOf(fc.record({ row: fc.integer({ min: 0, max: 6 }), col: fc.constantFrom('a', 'b', 'c', 'd.e'), value: num })), title,
+  }).map(({ rows, title }) => ({ id: 'h', title, kind: 'heatmap', data: rows, encoding: { x: 'col', y: 'row', color: 'value' } })),
+};
+
+function dataValues(spec: unknown): Record<string, unknown>[] {
+  return ((spec as { data?: { values?: Record<string, unknown>[] } }).data?.values ?? []);
+}
+
+describe('toVegaLite + renderSvg for random inputs', () => {
+  for (const [kind, arb] of Object.entries(figures)) {
+    it(`${kind}: compiles, renders, carries no non-finite numbers`, async () => {
+      await fc.assert(
+        fc.asyncProperty(arb, async (fig) => {
+          const spec = toVegaLite(fig);
+          compileSpec(spec);
+          for (const row of dataValues(spec)) {
+            for (const v of Object.values(row)) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
+          }
+          const svg = await renderSvg(spec);
+          expect(svg.startsWith('<svg')).toBe(true);
+          expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+          expect(svg).not.toMatch(/NaN|Infinity/);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
+
+/** Flattened scenegraph items of a rendered spec: what actually got drawn. */
+async function drawn(fig: FigureInput): Promise<{ marktype: string; role?: string; shape?: string; y?: number; text?: unknown }[]> {
+  const view = new vega.View(vega.parse(compileSpec(toVegaLite(fig)).vega), { renderer: 'none' });
+  await view.runAsync();
+  const out: { marktype: string; role?: string; shape?: string; y?: number; text?: unknown }[] = [];
+  const visit = (node: { marktype?: string; role?: string; items?: unknown[] }, marktype?: string, role?: string) => {
+    for (const item of (node.items ?? []) as Record<string, unknown>[]) {
+      if (node.marktype) out.push({ marktype: node.marktype, role: node.role, shape: item.shape as string, y: item.y as number, text: item.text });
+      visit(item as never, node.marktype ?? marktype, node.role ?? role);
+    }
+  };
+  visit((view.scenegraph() as unknown as { root: never }).root);
+  view.finalize();
+  return out;
+}
+
+describe('what the charts draw', () => {
+  it('curves with a detail field: one thin line per seed plus a median line per series', async () => {
+    const fig = curvesFigure();
+    const spec = toVegaLite(fig) as { layer?: { mark: { strokeWidth: number } }[]; transform?: { filter: string }[] };
+    expect(spec.layer).toHaveLength(2);
+    expect(spec.layer![1]!.mark.strokeWidth).toBeGreaterThan(spec.layer![0]!.mark.strokeWidth);
+    expect(spec.transform![0]!.filter).toContain('isValid(datum["y"]) && isFinite(datum["y"])');
+    const lines = (await drawn(fig)).filter((i) => i.marktype === 'line' && i.role === 'mark');
+    expect(lines.length).toBe(10 + 2); // 5 seeds × 2 arms, 2 medians (a NaN point does not split a series away)
+  });
+
+  it('paired: the censored seed is a triangle at the top edge, the others circles', async () => {
+    const items = (await drawn(tauFigure())).filter((i) => i.marktype === 'symbol' && i.role === 'mark');
+    const triangles = items.filter((i) => i.shape === 'triangle-up');
+    expect(triangles).toHaveLength(1);
+    expect(triangles[0]!.y).toBeCloseTo(0, 6); // y = 0 px is the top of the plot
+    expect(items.filter((i) => i.shape === 'circle')).toHaveLength(9);
+  });
+
+  it('log x axis drops x ≤ 0 but still draws the rest', async () => {
+    const fig: FigureInput = {
+      id: 'l', title: 'log', kind: 'curves',
+      data: [0, -3, 1, 10, 100].map((x, i) => ({ x, y: i, series: 's' })),
+      encoding: { x: 'x', y: 'y', color: 'series', xScale: 'log' },
+    };
+    expect(JSON.stringify(toVegaLite(fig))).toContain('> 0');
+    const pts = (await drawn(fig)).filter((i) => i.marktype === 'symbol' && i.role === 'pointOverlay');
+    expect(pts.length).toBe(3);
+  });
+
+  it('field names with dots and brackets are read as flat names', async () => {
+    const fig: FigureInput = { id: 'f', title: 'dots', kind: 'scatter', data: [{ 'a.b': 1, 'c[0]': 2 }, { 'a.b': 2, 'c[0]': 3 }], encoding: { x: 'a.b', y: 'c[0]' } };
+    expect((await drawn(fig)).filter((i) => i.marktype === 'symbol' && i.role === 'mark')).toHaveLength(2);
+  });
+
+  it('a chart with nothing to draw says so instead of drawing empty axes', async () => {
+    const empty: FigureInput = { id: 'e', title: 'empty', kind: 'curves', data: [], encoding: { x: 'x', y: 'y' } };
+    const allBad: FigureInput = { ...empty, data: [{ x: 1, y: Number.NaN }, { x: -1, y: null }] };
+    expect((await drawn(empty)).some((i) => i.text === 'no data')).toBe(true);
+    expect((await drawn(allBad)).some((i) => String(i.text).startsWith('no plottable values'))).toBe(true);
+  });
+
+  it('bars with error bars draw a rule per bar', async () => {
+    const items = await drawn(sweepFigure());
+    expect(items.filter((i) => i.marktype === 'rect' && i.role === 'mark')).toHaveLength(10);
+    expect(items.filter((i) => i.marktype === 'rule' && i.role === 'mark')).toHaveLength(10);
+  });
+});
+
+describe('helpers', () => {
+  it('validity mirrors Vega isValid + isFinite', () => {
+    expect([null, undefined, Number.NaN].map((v) => satisfies(v, 'present'))).toEqual([false, false, false]);
+    expect(satisfies('dense', 'present')).toBe(true);
+    expect(satisfies(Infinity, 'finite')).toBe(false);
+    expect(satisfies(0, 'positive')).toBe(false);
+    expect(satisfies(1e-9, 'positive')).toBe(true);
+  });
+
+  it('log ticks: decades, 1-2-5 for short ranges, pinned top for exact domains', () => {
+    expect(logTicks([1, 8000])).toEqual([1, 10, 100, 1000, 10000]);
+    expect(logTicks([3, 40])).toEqual([1, 2, 5, 10, 20, 50, 100]);
+    expect(logTicks([200, 8000], { min: 200, max: 8000 })).toEqual([200, 500, 1000, 2000, 5000, 8000]);
+    expect(logTicks([0, -1])).toBeUndefined();
+    expect(logTicks([1e-300, 1e300])!.length).toBeLessThanOrEqual(12);
+  });
+});
