@@ -5,7 +5,8 @@ import { currentScale, type Scale } from '../config/scale.ts';
 import type { RunConfig, RunConfigInput } from '../config/schema.ts';
 import type { ClaimReport, FigureInput } from '../report/types.ts';
 import { getRun, type RunResult } from '../runs/execute.ts';
-import { writeJson } from '../store/files.ts';
+import { writeFileAtomic } from '../store/files.ts';
+import { toJson } from '../report/write.ts';
 import { claimResultsDir } from './results.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -59,7 +60,8 @@ export function defineClaim(def: ClaimDefinition): ClaimDefinition {
     const base = { id: def.id, title: def.title, paperQuote: def.paperQuote, paperRef: def.paperRef, assertion: def.assertion, scale: scale.name };
     const save = (r: ClaimReport) => {
       mkdirSync(claimResultsDir(scale.name), { recursive: true });
-      return writeJson(join(claimResultsDir(scale.name), `${def.id}.json`), r);
+      // statistics may be ±Infinity (a censored median): stored as null, as in results.json
+      return writeFileAtomic(join(claimResultsDir(scale.name), `${def.id}.json`), `${toJson(r)}\n`);
     };
 
     const skipReason = def.undecidable?.(scale) ?? null;

@@ -143,6 +143,28 @@ export function tipN(field: string, title?: string): Json {
   return { field: vlField(field), type: 'nominal', title: title ?? field };
 }
 
+/**
+ * Vega 6.3 fails ("Operator not defined") on any literal text that equals an Object.prototype
+ * member ('toString', 'constructor', …) — the string is looked up as an operator id somewhere. A
+ * zero-width space after such a title/subtitle/label keeps it readable and out of that lookup.
+ */
+export function safeText(s: string): string {
+  return s in Object.prototype || s === '__proto__' ? `${s}\u200b` : s;
+}
+
+const TEXT_KEYS = new Set(['title', 'subtitle', 'text']);
+
+/** Applies safeText to every literal title/subtitle/text in a spec (data values are left alone). */
+export function guardTexts<T>(node: T, key = ''): T {
+  if (key === 'data' || key === 'datasets') return node;
+  if (typeof node === 'string') return (TEXT_KEYS.has(key) ? safeText(node) : node) as T;
+  if (Array.isArray(node)) return node.map((v) => (TEXT_KEYS.has(key) && typeof v === 'string' ? safeText(v) : guardTexts(v))) as T;
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, guardTexts(v, k)])) as T;
+  }
+  return node;
+}
+
 /** Placeholder chart: an empty axis frame reads as "bug"; a sentence reads as "no data". */
 export function emptyChart(title: string, message: string): Json {
   return {

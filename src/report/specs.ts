@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { FigureInput } from './types.ts';
 import {
-  CONFIG, HEIGHT, SCHEMA, WIDTH, datumRef, distinct, extent, emptyChart, filterExpr, filterTransform, isValidRow,
+  CONFIG, HEIGHT, SCHEMA, WIDTH, datumRef, guardTexts, distinct, extent, emptyChart, filterExpr, filterTransform, isValidRow,
   logTicks, quantNeed, sanitizeRows, scaleOf, tipN, tipQ, vlField, type Need, type Row,
 } from './spec-common.ts';
 
@@ -27,6 +27,10 @@ interface Built {
 const POINTS_UP_TO = 12;
 
 export function toVegaLite(fig: FigureInput): TopLevelSpec {
+  return guardTexts(buildSpec(fig)) as unknown as TopLevelSpec;
+}
+
+function buildSpec(fig: FigureInput): Json {
   const built = BUILDERS[fig.kind](fig, sanitizeRows(fig.data ?? []));
   const facet = fig.encoding.facet;
   const needs: [string, Need][] = facet ? [...built.needs, [facet, 'present']] : built.needs;
@@ -35,7 +39,7 @@ export function toVegaLite(fig: FigureInput): TopLevelSpec {
     const why = built.rows.length
       ? 'no plottable values (all missing, non-finite, or ≤ 0 on a log axis)'
       : 'no data';
-    return emptyChart(fig.title, why) as unknown as TopLevelSpec;
+    return emptyChart(fig.title, why);
   }
   const notes = [...built.notes, ...(fig.censoredNote ? [fig.censoredNote] : [])];
   const base: Json = {
@@ -46,7 +50,7 @@ export function toVegaLite(fig: FigureInput): TopLevelSpec {
     config: CONFIG,
   };
   if (!facet) {
-    return { ...base, width: built.width ?? WIDTH, height: built.height ?? HEIGHT, ...built.view } as TopLevelSpec;
+    return { ...base, width: built.width ?? WIDTH, height: built.height ?? HEIGHT, ...built.view };
   }
   // Two columns keep each panel wide enough to read; more facets wrap onto new rows.
   const columns = Math.min(distinct(valid, facet).length, 2);
@@ -56,7 +60,7 @@ export function toVegaLite(fig: FigureInput): TopLevelSpec {
     facet: { field: vlField(facet), type: 'nominal', title: facet, sort: null },
     columns,
     spec: { width: Math.min(cellWidth, built.width ?? WIDTH), height: Math.min(built.height ?? HEIGHT, 240), ...built.view },
-  } as TopLevelSpec;
+  };
 }
 
 const BUILDERS: Record<FigureInput['kind'], (fig: FigureInput, rows: Row[]) => Built> = {
@@ -194,7 +198,8 @@ function buildBars(fig: FigureInput, input: Row[]): Built {
   const xTitle = e.xTitle ?? e.x;
   const yTitle = e.yTitle ?? e.y;
   const x = { field: vlField(e.x), type: 'nominal', sort: null, title: xTitle, axis: bandAxis(rows, e.x) };
-  const y = quant(e.y, yTitle, e.yScale, rows.filter((r) => isValidRow(r, needs)));
+  // stack: null — grouped bars sit side by side, and stacking from 0 would put 0 into a log domain.
+  const y = { ...quant(e.y, yTitle, e.yScale, rows.filter((r) => isValidRow(r, needs))), stack: null };
   const color = colorNominal(e);
   const xOffset = e.color ? { field: vlField(e.color), type: 'nominal', sort: null } : undefined;
   const errTips = e.yLow && e.yHigh ? [tipQ(e.yLow), tipQ(e.yHigh)] : e.yError ? [tipQ(e.yError, `± ${e.yError}`)] : [];

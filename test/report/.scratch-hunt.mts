@@ -1,15 +1,22 @@
 import * as vega from 'vega';
 import { compileSpec } from '/work/main/src/report/render.ts';
-import { toVegaLite } from '/work/main/src/report/specs.ts';
-const cases: any[] = [];
-const vals = [1e300, -1e300, 5e-324, 0, 1, -1, 1e-300];
-for (const a of vals) for (const b of vals) {
-  cases.push({ id: 'h', title: 'h', kind: 'heatmap', data: [{ row: 1, col: 'a', value: a }, { row: 2, col: 'b', value: b }], encoding: { x: 'col', y: 'row', color: 'value' } });
-  cases.push({ id: 'h', title: 'h', kind: 'heatmap', data: [{ row: 1, col: 'a', value: a }], encoding: { x: 'col', y: 'row', color: 'value' } });
+const t = 'toString';
+const variants: Record<string, any> = {
+  title: { title: t },
+  subtitle: { title: { text: 'x', subtitle: t } },
+  axisTitle: { encoding: { x: { field: 'a', type: 'quantitative', title: t } } },
+  category: { data: { values: [{ a: 1, c: t }] }, encoding: { x: { field: 'a', type: 'quantitative' }, color: { field: 'c', type: 'nominal' } } },
+  fieldName: { data: { values: [{ toString: 1 }] }, encoding: { x: { field: 'toString', type: 'quantitative' } } },
+  descr: { description: t },
+};
+for (const [k, v] of Object.entries(variants)) {
+  const spec: any = { data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } }, ...v };
+  const vg: any = compileSpec(spec).vega;
+  try { const view = new vega.View(vega.parse(vg), { renderer: 'none' }); await view.toSVG(); console.log(k, 'ok'); }
+  catch (e) { console.log(k, (e as Error).message); }
 }
-for (const c of cases) {
-  const errs: unknown[] = [];
-  const view = new vega.View(vega.parse(compileSpec(toVegaLite(c)).vega), { renderer: 'none', logger: vega.logger(vega.Warn, 'error', (m: string, l: string, args: unknown[]) => errs.push(args)) as any });
-  const svg = await view.toSVG();
-  if (errs.length || /NaN/.test(svg)) console.log(JSON.stringify(c.data.map((d: any) => d.value)), errs.map(String).join(';').slice(0, 200), /NaN/.test(svg));
-}
+// raw vega
+const raw: any = { title: { text: t }, width: 10, height: 10 };
+try { await new vega.View(vega.parse(raw), { renderer: 'none' }).toSVG(); console.log('raw ok'); } catch (e) { console.log('raw', (e as Error).message); }
+const raw2: any = { marks: [{ type: 'text', encode: { enter: { text: { value: t } } } }] };
+try { await new vega.View(vega.parse(raw2), { renderer: 'none' }).toSVG(); console.log('raw2 ok'); } catch (e) { console.log('raw2', (e as Error).message); }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -198,7 +198,7 @@ describe('RunStore.getOrCompute', () => {
         // As if another process had judged us dead and taken over: our next refresh (every 1 s
         // at this stale time) finds the lock gone.
         rmSync(lockPathFor(ctx.dir), { recursive: true });
-        await sleep(1_500);
+        await sleep(2_200);
       },
       loadFinal,
     );
@@ -300,7 +300,12 @@ describe('RunStore maintenance (list / verify / gc)', () => {
     } finally {
       await held.release();
     }
+    // A lock orphaned by a SIGKILLed process whose run directory is already gone.
+    const orphan = lockPathFor(store.runDir('00000000000000ff'));
+    mkdirSync(orphan);
+    utimesSync(orphan, new Date(0), new Date(0));
     const all = await store.gc({ mode: 'all' });
+    expect(existsSync(orphan)).toBe(false);
     expect(all.removed.map((r) => r.key).sort()).toEqual([keys.corrupt, keys.done, keys.running].sort());
     expect(await store.list()).toEqual([]);
   });

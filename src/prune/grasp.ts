@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Layout } from '../model/layout.ts';
+import { backward, crossEntropyGrad, forward, toFlat, toParams, type TokenBatch } from '../model/mlp.ts';
+import { globalMask } from './mask.ts';
+import { checkTheta } from './snip.ts';
+
+/** The authors' GraSP constants (spec §6.4). */
+export const GRASP_TEMPERATURE = 200;
+export const GRASP_NORM_EPS = 1e-10;
+/**
+ * Relative finite-difference step: the perturbation εg has Euclidean norm fdEps·‖θ‖, i.e.
+ * ε = fdEps·‖θ‖/‖g‖. Tying the step to ‖θ‖ makes it independent of the temperature and of the
+ * batch size, which both rescale g by orders of magnitude. In float32 the round-off error of a
+ * central difference grows like u/fdEps and the truncation error like fdEps² (u ≈ 6e-8, and the
+ * matmul sums add a few more ulps), so the optimum is near u^(1/3) ≈ 1e-3…1e-2; smaller steps
+ * also cross fewer ReLU kinks, whose second derivative autodiff treats as 0. 1e-3 was the best
+ * measured agreement with an autodiff Hessian-vector product (test/prune/pai.test.ts).
+ */
+export const GRASP_FD_EPS = 1e-3;
+
+export interface GraspOptions {
+  temperature?: number;
+  /** Relative step, see GRASP_FD_EPS. */
+  fdEps?: number;
+}
+
+/**
+ * ∂/∂logits of mean CE(logits/T) = (softmax(logits/T) − Y)/(B·T): the training gradient of the
+ * scaled logits, times the chain-rule 1/T. Reusing crossEntropyGrad keeps its label-entry trick.
+ */
+function temperedLogitGrad(logits: tf.Tensor2D, batch: TokenBatch, temperature: number): tf.Tensor2D {
+  return tf.div(crossEntropyGrad(tf.div(logits, temperature) as tf.Tensor2D, batch), temperature) as tf.Tensor2D;
+}
+
+/** ∇θ of mean CE(logits/T), float32, masks all ones. */
+export function temperedGradient(layout: Layout, theta: Float32Array, batch: TokenBatch, temperature: number): Float32Array {
+  checkTheta(layout, theta);
+  return tf.tidy(() => {
+    const cache = forward(toParams(theta, layout), batch);
+    return toFlat(backward(cache, temperedLogitGrad(cache.logits, batch, temperature), batch), layout);
+  });
+}
+
+export interface GraspHg {
+  /** g = ∇L(θ) of L = CE(logits/T). */
+  g: Float64Array;
+  /** H g by central differences of the exact gradient. */
+  Hg: Float64Array;
+  /** The absolute step ε actually used (0 when g = 0). */
+  eps: number;
+}
+
+/**
+ * Hessian-gradient product Hg ≈ (∇L(θ+εg) − ∇L(θ−εg)) / (2ε), the finite-difference counterpart
+ * of the authors' double backprop. The perturbed points are formed in float64 and rounded once
+ * to float32; the difference of the two float32 gradients is taken in float64.
+ */
+export function graspHessianGradient(layout: Layout, theta: Float32Array, batch: TokenBatch, opts: GraspOptions = {}): GraspHg {
+  const T = opts.temperature ?? GRASP_TEMPERATURE;
+  const rel = opts.fdEps ?? GRASP_FD_EPS;
+  if (!(T > 0) || !Number.isFinite(T)) throw new Error(`GraSP temperature must be a positive finite number, got ${T}`);
+  if (!(rel > 0) || !Number.isFinite(rel)) throw new Error(`GraSP fdEps (relative step) must be a positive finite number, got ${rel}`);
+  const g = Float64Array.from(temperedGradient(layout, theta, batch, T));
+  let gg = 0;
+  let tt = 0;
+  for (let i = 0; i < g.length; i++) {
+    gg += g[i] * g[i];
+    tt += theta[i] * theta[i];
+  }
+  const n = g.length;
+  // g = 0 (e.g. every neuron dead on the batch) makes Hg = 0 exactly, not 0/0.
+  if (gg === 0 || tt === 0) return { g, Hg: new Float64Array(n), eps: 0 };
+  const eps = (rel * Math.sqrt(tt)) / Math.sqrt(gg);
+  const plus = new Float32Array(n);
+  const minus = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    plus[i] = theta[i] + eps * g[i];
+    minus[i] = theta[i] - eps * g[i];
+  }
+  const gp = temperedGradient(layout, plus, batch, T);
+  const gm = temperedGradient(layout, minus, batch, T);
+  const Hg = new Float64Array(n);
+  for (let i = 0; i < n; i++) Hg[i] = (gp[i] - gm[i]) / (2 * eps);
+  return { g, Hg, eps };
+}
+
+/**
+ * GraSP as the authors run it (spec §6.4): score = θ ⊙ Hg, divided by |Σ score| + 1e-10, and the
+ * mask keeps the HIGHEST scores (prunes the lowest), which is original GraSP's "drop the largest
+ * −θ⊙Hg". Scores are signed, so no abs.
+ */
+export function graspScores(layout: Layout, theta: Float32Array, batch: TokenBatch, opts: GraspOptions = {}): Float64Array {
+  const { Hg } = graspHessianGradient(layout, theta, batch, opts);
+  const out = new Float64Array(layout.size);
+  let sum = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = theta[i] * Hg[i];
+    sum += out[i];
+  }
+  const z = Math.abs(sum) + GRASP_NORM_EPS;
+  for (let i = 0; i < out.length; i++) out[i] /= z;
+  return out;
+}
+
+export function graspMask(layout: Layout, theta: Float32Array, batch: TokenBatch, keepFraction: number, opts: GraspOptions = {}): Float32Array {
+  return globalMask(graspScores(layout, theta, batch, opts), keepFraction);
+}
