@@ -25,6 +25,12 @@ export interface NormRatios {
 export function normRatios(layout: Layout, theta0: Weights, mask: ArrayLike<number>): NormRatios {
   if (theta0.length !== layout.size) throw new Error(`normRatios: theta0 has length ${theta0.length}, layout needs ${layout.size}`);
   if (mask.length !== layout.size) throw new Error(`normRatios: mask has length ${mask.length}, layout needs ${layout.size}`);
+  // Squares of tiny (or huge) float64 weights under/overflow; every ratio is scale-free, so
+  // square w / max|w| instead, as hypot does.
+  let scale = 0;
+  for (let i = 0; i < theta0.length; i++) scale = Math.max(scale, Math.abs(theta0[i]));
+  // An all-zero θ0 has no scale to match; a silent NaN would propagate into a training run.
+  if (!(scale > 0)) throw new Error('normRatios: theta0 is all zero, the ratio is undefined');
   let l1 = 0, l1m = 0, sq = 0, sqm = 0, fro = 0, from = 0;
   for (const l of layout.layers) {
     let a1 = 0, m1 = 0, a2 = 0, m2 = 0;
@@ -33,8 +39,10 @@ export function normRatios(layout: Layout, theta0: Weights, mask: ArrayLike<numb
       const wm = w * mask[i];
       a1 += Math.abs(w);
       m1 += Math.abs(wm);
-      a2 += w * w;
-      m2 += wm * wm;
+      const u = w / scale;
+      const um = wm / scale;
+      a2 += u * u;
+      m2 += um * um;
     }
     // The global L1 sum is accumulated layer by layer, exactly as the code's Σ_l, so r1Global and
     // r1Code are the same float (they are the same number mathematically).
@@ -45,8 +53,6 @@ export function normRatios(layout: Layout, theta0: Weights, mask: ArrayLike<numb
     fro += Math.sqrt(a2);
     from += Math.sqrt(m2);
   }
-  // An all-zero θ0 has no scale to match; a silent NaN would propagate into a training run.
-  if (!(l1 > 0)) throw new Error('normRatios: theta0 is all zero, the ratio is undefined');
   const r1 = l1m / l1;
   return { r1Global: r1, r2Global: Math.sqrt(sqm) / Math.sqrt(sq), r1Code: r1, r2Code: from / fro };
 }

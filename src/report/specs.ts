@@ -52,13 +52,20 @@ function buildSpec(fig: FigureInput): Json {
   if (!facet) {
     return { ...base, width: built.width ?? WIDTH, height: built.height ?? HEIGHT, ...built.view };
   }
-  // Two columns keep each panel wide enough to read; more facets wrap onto new rows.
+  // Two columns keep each panel wide enough to read; more facets wrap onto new rows. The spacing
+  // leaves room for a right-most axis label overhanging its panel.
   const columns = Math.min(distinct(valid, facet).length, 2);
-  const cellWidth = columns > 1 ? Math.floor((WIDTH - 30) / 2) : (built.width ?? WIDTH);
+  const spacing = 36;
+  const cellWidth = columns > 1 ? Math.floor((WIDTH - spacing) / 2) : (built.width ?? WIDTH);
   return {
     ...base,
-    facet: { field: vlField(facet), type: 'nominal', title: facet, sort: null },
+    // Panel headers show the values; the field name above them would only repeat the legend title.
+    facet: { field: vlField(facet), type: 'nominal', title: null, sort: null },
     columns,
+    spacing,
+    // 'flush' aligns panels by their plot areas; with 'full' an axis label overhanging one panel's
+    // top pushed only that panel's header up.
+    bounds: 'flush',
     spec: { width: Math.min(cellWidth, built.width ?? WIDTH), height: Math.min(built.height ?? HEIGHT, 240), ...built.view },
   };
 }
@@ -76,9 +83,16 @@ const BUILDERS: Record<FigureInput['kind'], (fig: FigureInput, rows: Row[]) => B
  * `exact` pins the domain (no rounding to nice numbers) when its ends carry meaning.
  */
 function quant(field: string, title: string, scale: string | undefined, rows: Row[], extra: Json = {}, exact?: { min: number; max: number }): Json {
-  const ticks = scale === 'log' ? logTicks(rows.map((r) => Number(r[field])), exact) : undefined;
+  const values = rows.map((r) => Number(r[field]));
+  const ticks = scale === 'log' ? logTicks(values, exact) : undefined;
+  const ext = extent(values);
+  // A single distinct value gives a zero-width domain (unless the scale adds zero), and Vega then
+  // labels it "10.000000".
+  const zeroWidth = !!ext && ext[0] === ext[1] && (extra.zero === false || scale === 'log' || ext[0] === 0);
+  const format = zeroWidth ? ',~g' : undefined;
+  const axis = ticks || format ? compact({ values: ticks, format }) : undefined;
   const pinned = exact ? { nice: false, domainMin: exact.min, domainMax: exact.max } : {};
-  return compact({ field: vlField(field), type: 'quantitative', title, scale: scaleOf(scale, { ...extra, ...pinned }), axis: ticks ? { values: ticks } : undefined });
+  return compact({ field: vlField(field), type: 'quantitative', title, scale: scaleOf(scale, { ...extra, ...pinned }), axis });
 }
 
 function colorNominal(e: Enc, legend: Json = {}): Json | undefined {

@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const grok = (...args: string[]) =>
+  run('node', ['bin/grok.js', ...args], { env: { ...process.env, GROK_QUIET: '1' } }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+describe('grok CLI', () => {
+  it('dataset --json prints the authors\' split in split order (spec §1.1 test vector)', async () => {
+    const r = await grok('dataset', '--task', 'add', '--p', '67', '--frac', '0.4', '--seed', '0', '--json');
+    expect(r.code).toBe(0);
+    const split = JSON.parse(r.stdout) as { train: [number, number][]; test: [number, number][] };
+    expect(split.train.length).toBe(911);
+    expect(split.test.slice(0, 3)).toEqual([[30, 64], [5, 51], [5, 32]]);
+    const sha = createHash('sha256').update(split.train.map(([a, b]) => `${a},${b}`).join(';')).digest('hex');
+    expect(sha.slice(0, 16)).toBe('3772f1f8ec2a328b');
+  });
+
+  it.each([
+    [['dataset', '--p', '66'], /p: 66 is not prime/],
+    [['dataset', '--task', 'nope'], /task: "nope" is not one of add, subtract/],
+    [['train', '--keep', '0'], /--keep: 0 is invalid \(the fraction of weights KEPT, in \(0, 1\]/],
+    [['train', '--p', '9'], /data\.p: 9 is invalid \(must be a prime\)/],
+    [['cache', 'explode'], /cache: "explode" is not a subcommand; allowed: ls, verify, gc/],
+    [['frobnicate'], /unknown command "frobnicate"; allowed: train, dataset, report, info, bench, cache/],
+  ])('grok %j exits non-zero naming the field and the allowed values', async (args, message) => {
+    const r = await grok(...args);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('rejects an unknown GROK_BACKEND', async () => {
+    const r = await run('node', ['bin/grok.js', 'info'], { env: { ...process.env, GROK_BACKEND: 'cuda' } }).catch((e) => e);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/GROK_BACKEND: "cuda" is not a backend; allowed values: auto, tensorflow, wasm, cpu/);
+  });
+});

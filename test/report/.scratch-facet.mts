@@ -1,0 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import * as vega from 'vega';
+import { compileSpec, renderPng } from '/work/main/src/report/render.ts';
+import { toVegaLite } from '/work/main/src/report/specs.ts';
+import { curvesFigure } from './sample.ts';
+const cf = curvesFigure();
+const facet = { ...cf, id: 'facet', title: 'Faceted', encoding: { ...cf.encoding, facet: 'series' } };
+const vg = compileSpec(toVegaLite(facet)).vega;
+const view = new vega.View(vega.parse(vg), { renderer: 'none' });
+const svg = await view.toSVG();
+writeFileSync('/tmp/rtest/out/facet-default.png', renderPng(svg));
+console.log(JSON.stringify((vg as any).layout), JSON.stringify((vg as any).marks.filter((m: any) => m.name?.includes('header')).map((m: any) => m.title ?? m.encode), null, 0).slice(0, 1500));
