@@ -4,7 +4,6 @@ import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { pairedWilcoxon } from '../src/stats/paired.ts';
 import { median } from '../src/stats/summary.ts';
-import type { RunResult } from '../src/runs/execute.ts';
 
 /**
  * Claim 1 (paper §3.2, Fig. 1, Fig. 2a): grokking tickets — the dense run's final weights
@@ -30,14 +29,9 @@ export default defineClaim({
   undecidable: (scale) =>
     scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so τ_grok cannot be measured` : null,
 
-  async decide({ scale, run }) {
-    const dense: RunResult[] = [];
-    const ticket: RunResult[] = [];
-    for (const seed of scale.seeds) {
-      const d = await run(denseRun(baseRunInput(scale, seed)), `dense seed ${seed}`);
-      dense.push(d);
-      ticket.push(await run(ticketRun(d.config, { keepFraction: KEEP }), `ticket seed ${seed}`));
-    }
+  async decide({ scale, runAll }) {
+    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));
+    const ticket = await runAll(dense.map((d, i) => ({ config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` })));
     const tauDense = dense.map((r) => r.milestones.tauGrok);
     const tauTicket = ticket.map((r) => r.milestones.tauGrok);
     const horizon = scale.epochs;

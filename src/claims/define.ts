@@ -5,6 +5,7 @@ import { currentScale, type Scale } from '../config/scale.ts';
 import type { RunConfig, RunConfigInput } from '../config/schema.ts';
 import type { ClaimReport, FigureInput } from '../report/types.ts';
 import { getRun, type RunResult } from '../runs/execute.ts';
+import { getRuns, type Job } from '../runs/pool.ts';
 import { writeFileAtomic } from '../store/files.ts';
 import { toJson } from '../report/write.ts';
 import { claimResultsDir } from './results.ts';
@@ -31,6 +32,9 @@ export interface ClaimContext {
   scale: Scale;
   /** Gets a run from the store or trains it, with progress; recorded in the report. */
   run(config: RunConfig | RunConfigInput, label: string): Promise<RunResult>;
+  /** Several independent runs at once (one per core); results in the order asked. Ask for base
+   * runs before the runs derived from them, so no worker waits on another's lock. */
+  runAll(jobs: Job[]): Promise<RunResult[]>;
 }
 
 export interface ClaimDefinition {
@@ -72,14 +76,15 @@ export function defineClaim(def: ClaimDefinition): ClaimDefinition {
     }
 
     const progress = progressPrinter(def.id);
+    const record = (r: RunResult, label: string) => {
+      runs.push({ key: r.key, label, config: r.config, durationMs: r.meta.durationMs, cached: r.cached });
+      progress.done(label, r);
+      return r;
+    };
     const ctx: ClaimContext = {
       scale,
-      run: async (config, label) => {
-        const r = await getRun(config, { label, onProgress: progress });
-        runs.push({ key: r.key, label, config: r.config, durationMs: r.meta.durationMs, cached: r.cached });
-        progress.done(label, r);
-        return r;
-      },
+      run: async (config, label) => record(await getRun(config, { label, onProgress: progress }), label),
+      runAll: async (jobs) => (await getRuns(jobs, { onProgress: progress })).map((r, i) => record(r, jobs[i].label)),
     };
     let outcome: ClaimOutcome;
     try {

@@ -54,18 +54,17 @@ function buildSpec(fig: FigureInput): Json {
   }
   // Two columns keep each panel wide enough to read; more facets wrap onto new rows. The spacing
   // leaves room for a right-most axis label overhanging its panel.
-  const columns = Math.min(distinct(valid, facet).length, 2);
+  const n = distinct(valid, facet).length;
   const spacing = 36;
-  const cellWidth = columns > 1 ? Math.floor((WIDTH - spacing) / 2) : (built.width ?? WIDTH);
+  const cellWidth = n > 1 ? Math.floor((WIDTH - spacing) / 2) : (built.width ?? WIDTH);
+  // Panel headers show the values; the field name above them would only repeat the legend title.
+  const field = { field: vlField(facet), type: 'nominal', title: null, sort: null };
   return {
     ...base,
-    // Panel headers show the values; the field name above them would only repeat the legend title.
-    facet: { field: vlField(facet), type: 'nominal', title: null, sort: null },
-    columns,
+    // A single row uses a column facet: a wrapped facet titles each panel separately, and Vega then
+    // places the title of the panel carrying the y axis lower than the others.
+    ...(n <= 2 ? { facet: { column: field } } : { facet: field, columns: 2 }),
     spacing,
-    // 'flush' aligns panels by their plot areas; with 'full' an axis label overhanging one panel's
-    // top pushed only that panel's header up.
-    bounds: 'flush',
     spec: { width: Math.min(cellWidth, built.width ?? WIDTH), height: Math.min(built.height ?? HEIGHT, 240), ...built.view },
   };
 }

@@ -18,7 +18,7 @@ import { train, type Progress, type ResumeState, type RunLog } from '../train/tr
  */
 
 /** The code whose change must invalidate stored results (a bug fix must never reuse stale runs). */
-export const TRAINING_CODE = ['src/data', 'src/model', 'src/optim', 'src/train', 'src/prune', 'src/runs', 'src/config'];
+export const TRAINING_CODE = ['src/data', 'src/model', 'src/optim', 'src/train', 'src/prune', 'src/runs/execute.ts', 'src/config/schema.ts'];
 
 export interface RunMeta {
   environment: Environment;

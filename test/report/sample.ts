@@ -84,15 +84,15 @@ export function tauFigure(): FigureInput {
 export function sweepFigure(): FigureInput {
   const levels = [0.2, 0.4, 0.6, 0.8, 0.9];
   const data = levels.flatMap((s) => [
-    { sparsity: `${s * 100} %`, arm: 'magnitude', tau: 2600 - 2400 * s + 1800 * Math.max(0, s - 0.7), err: 180 },
-    { sparsity: `${s * 100} %`, arm: 'random', tau: 2700 - 300 * s, err: 240 },
+    { sparsity: `${s * 100} %`, arm: 'magnitude', tau: 2600 - 2400 * s + 1800 * Math.max(0, s - 0.7), 'IQR/2': 180 },
+    { sparsity: `${s * 100} %`, arm: 'random', tau: 2700 - 300 * s, 'IQR/2': 240 },
   ]);
   return {
     id: 'tau-by-sparsity',
     title: 'Median τ by pruning level',
     kind: 'bars',
     data,
-    encoding: { x: 'sparsity', y: 'tau', color: 'arm', yError: 'err', xTitle: 'weights removed', yTitle: 'median τ (epochs)', colorTitle: 'mask' },
+    encoding: { x: 'sparsity', y: 'tau', color: 'arm', yError: 'IQR/2', xTitle: 'weights removed', yTitle: 'median τ (epochs)', colorTitle: 'mask' },
   };
 }
 

@@ -1,0 +1,64 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { RunConfig, RunConfigInput } from '../config/schema.ts';
+import type { Progress } from '../train/train.ts';
+import { getRun, type RunResult } from './execute.ts';
+
+/**
+ * Trains several runs at once, one per worker thread. tfjs-wasm runs on one thread in Node, so on
+ * CI's 2 cores two independent runs (different seeds) take the time of one. Runs stay
+ * content-addressed: a worker that needs a run another one is training waits on the store's lock.
+ * GROK_WORKERS sets the pool size (default: the number of cores, at most 4; 1 = in-process).
+ */
+export function workerCount(): number {
+  const env = process.env.GROK_WORKERS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`GROK_WORKERS: "${env}" is invalid; allowed: a positive integer`);
+    return n;
+  }
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+export interface Job { config: RunConfig | RunConfigInput; label: string }
+
+export async function getRuns(
+  jobs: Job[],
+  opts: { onProgress?: (label: string, p: Progress) => void; workers?: number } = {},
+): Promise<RunResult[]> {
+  const n = Math.min(opts.workers ?? workerCount(), jobs.length);
+  if (n <= 1) {
+    const out: RunResult[] = [];
+    for (const j of jobs) out.push(await getRun(j.config, { label: j.label, onProgress: opts.onProgress }));
+    return out;
+  }
+  const results: RunResult[] = new Array(jobs.length);
+  let next = 0;
+  const workers = Array.from({ length: n }, () => new Worker(new URL('./worker-boot.js', import.meta.url)));
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const feed = () => {
+              if (next >= jobs.length) return resolve();
+              const id = next++;
+              w.postMessage({ id, config: jobs[id].config, label: jobs[id].label });
+            };
+            w.on('message', (m: { id: number; type: string; label?: string; progress?: Progress; result?: RunResult; message?: string }) => {
+              if (m.type === 'progress') opts.onProgress?.(m.label!, m.progress!);
+              else if (m.type === 'done') {
+                results[m.id] = m.result!;
+                feed();
+              } else if (m.type === 'error') reject(new Error(`${jobs[m.id].label}: ${m.message}`));
+            });
+            w.on('error', reject);
+            feed();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
