@@ -57,3 +57,41 @@ export function pairedMilestone(
     censoredNote: data.some((d) => d.censored) ? `▲ = not reached within the horizon (drawn at ${opts.horizon})` : undefined,
   };
 }
+
+/** A logged quantity (e.g. the norms of spec §3.4) over epochs per arm and seed. */
+export function metricCurves(
+  id: string,
+  title: string,
+  arms: Arm[],
+  field: 'l1Mask' | 'l2Mask' | 'testAcc' | 'trainAcc' | 'testLoss' | 'trainLoss',
+  opts: { yTitle: string; yScale?: 'log' | 'linear'; caption?: string },
+): FigureInput {
+  const data: Record<string, unknown>[] = [];
+  for (const arm of arms) {
+    for (const run of arm.runs) {
+      const { epochs } = run.log;
+      const ys = run.log[field];
+      for (const i of thinLogSpaced(epochs)) data.push({ epoch: Math.max(1, epochs[i]), value: ys[i], series: arm.name, seed: run.config.data.seed });
+    }
+  }
+  return {
+    id, title, kind: 'curves', data, caption: opts.caption,
+    encoding: { x: 'epoch', y: 'value', color: 'series', detail: 'seed', xScale: 'log', yScale: opts.yScale, xTitle: 'epoch (log)', yTitle: opts.yTitle, colorTitle: 'run' },
+  };
+}
+
+/** Per-seed τ for a ticket and its controls, censored controls drawn at their lower bound. */
+export function pairedTau(id: string, title: string, arms: Arm[]): FigureInput {
+  const data = arms.flatMap((arm) =>
+    arm.runs.map((r) => {
+      const m = r.milestones;
+      const bound = m.horizon / Math.max(1, m.tMem ?? m.horizon);
+      return { arm: arm.name, seed: r.config.data.seed, value: m.tauGrok ?? bound, censored: m.tauGrok === null };
+    }),
+  );
+  return {
+    id, title, kind: 'paired', data,
+    encoding: { x: 'arm', y: 'value', detail: 'seed', yTitle: 'τ_grok = t_gen / t_mem (log)', yScale: 'log' },
+    censoredNote: data.some((d) => d.censored) ? '▲ = never reached 95 % test accuracy: drawn at the lower bound horizon / t_mem' : undefined,
+  };
+}

@@ -47,15 +47,47 @@ const DenseFields = {
 
 export const DenseRunSchema = z.strictObject(DenseFields);
 
-/** A run derived from a trained dense run (open_lth's "branch"): here, the grokking ticket. */
+/**
+ * A run derived from a trained dense run (open_lth's "branch"): the grokking ticket and its
+ * controls. All of them start from the base run's θ0 and train on its split.
+ */
+const keepFraction = z.number().gt(0).max(1);
+const fromEpoch = z.union([z.literal('final'), int(0)]).default('final');
+
+export const PAI_SCORERS = ['random', 'snip', 'grasp', 'synflow'] as const;
+
 export const DeriveSchema = z.discriminatedUnion('method', [
+  /** Grokking ticket: global magnitude mask of θ_fromEpoch, rewound to θ0 (spec §4). */
   z.strictObject({
     method: z.literal('magnitude'),
     base: DenseRunSchema,
     /** Which snapshot of the base run is pruned: 'final' or an epoch that was snapshotted. */
-    fromEpoch: z.union([z.literal('final'), int(0)]).default('final'),
+    fromEpoch,
     /** Fraction of weights KEPT (the authors' "sparsity"); pruning ratio k = 1 − keepFraction. */
-    keepFraction: z.number().gt(0).max(1),
+    keepFraction,
+    /** A sweep to extreme ratios may prune a whole layer; anywhere else that is an error. */
+    allowEmptyLayers: z.boolean().default(false),
+  }),
+  /** Controlled dense model (spec §5): θ0 scaled so its L1 or L2 norm equals the ticket's. */
+  z.strictObject({
+    method: z.literal('normMatched'),
+    base: DenseRunSchema,
+    fromEpoch,
+    keepFraction,
+    norm: z.enum(['l1', 'l2']),
+    /** 'paper': global norms ‖θ0⊙m‖/‖θ0‖; 'code': the authors' sum of per-layer norms (spec §12.6). */
+    ratio: z.enum(['paper', 'code']).default('paper'),
+  }),
+  /** Pruning at initialisation (spec §6): a mask from PaI scores, rewound to θ0. */
+  z.strictObject({
+    method: z.literal('pai'),
+    base: DenseRunSchema,
+    scorer: z.enum(PAI_SCORERS),
+    /** 'init' scores θ0 (the paper, App. G); 'final' scores the trained weights (the authors' code default). */
+    scoreAt: z.enum(['init', 'final']).default('init'),
+    keepFraction,
+    /** Seeds the random scorer. */
+    scoreSeed: int(0).default(0),
   }),
 ]);
 
@@ -114,7 +146,7 @@ function checkDerivation(cfg: unknown): void {
   if (!same(c.data, c.derive.base.data)) issues.push('data: must equal derive.base.data (a ticket is trained on its base run\'s split)');
   if (!same(c.model, c.derive.base.model)) issues.push('model: must equal derive.base.model');
   if (c.initSeed !== c.derive.base.initSeed) issues.push('initSeed: must equal derive.base.initSeed (tickets rewind to the base run\'s θ0)');
-  const from = c.derive.fromEpoch;
+  const from = 'fromEpoch' in c.derive ? c.derive.fromEpoch : undefined;
   if (typeof from === 'number') {
     const b = c.derive.base;
     if (from > b.epochs || (from % b.snapshotEvery !== 0 && from !== b.epochs)) {
@@ -131,8 +163,26 @@ export function denseRun(input: z.input<typeof DenseRunSchema>): RunConfig {
   return parseRunConfig(input);
 }
 
-/** The grokking ticket of a dense run: same split, θ0, optimiser and horizon; magnitude mask. */
-export function ticketRun(base: RunConfig, opts: { keepFraction: number; fromEpoch?: number | 'final' }): RunConfig {
+/** Training settings a derived run may change (e.g. App. E trains tickets without weight decay). */
+export interface DeriveOverrides {
+  epochs?: number;
+  optim?: Partial<OptimConfig>;
+}
+
+/** A run derived from `base` (a dense run): same split, θ0 and, unless overridden, training. */
+type WithoutBase<T> = T extends unknown ? Omit<T, 'base'> : never;
+
+export function derivedRun(base: RunConfig, derive: WithoutBase<z.input<typeof DeriveSchema>>, overrides: DeriveOverrides = {}): RunConfig {
   const { derive: _ignored, ...dense } = base;
-  return parseRunConfig({ ...dense, derive: { method: 'magnitude', base: dense, fromEpoch: opts.fromEpoch ?? 'final', keepFraction: opts.keepFraction } });
+  return parseRunConfig({
+    ...dense,
+    epochs: overrides.epochs ?? dense.epochs,
+    optim: { ...dense.optim, ...overrides.optim },
+    derive: { ...derive, base: dense },
+  });
+}
+
+/** The grokking ticket of a dense run: magnitude mask of its final (or given) snapshot. */
+export function ticketRun(base: RunConfig, opts: { keepFraction: number; fromEpoch?: number | 'final'; allowEmptyLayers?: boolean }, overrides: DeriveOverrides = {}): RunConfig {
+  return derivedRun(base, { method: 'magnitude', fromEpoch: opts.fromEpoch ?? 'final', keepFraction: opts.keepFraction, allowEmptyLayers: opts.allowEmptyLayers }, overrides);
 }

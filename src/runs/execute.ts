@@ -4,8 +4,11 @@ import { DEFAULT_RUN, parseRunConfig, type RunConfig, type RunConfigInput } from
 import { makeDataset } from '../data/split.ts';
 import { initTheta } from '../model/init.ts';
 import { mlpLayout, type Layout } from '../model/layout.ts';
+import { normRatios, scaleTheta } from '../analysis/norm-match.ts';
+import { makeTokenBatch } from '../model/mlp.ts';
 import { magnitudeMask } from '../prune/magnitude.ts';
-import { assertMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
+import { assertMask, globalMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
+import { paiScores } from '../prune/scores.ts';
 import { codeVersion, runKey } from '../store/hash.ts';
 import { openRun, RunStore, type RunContext } from '../store/store.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
@@ -18,7 +21,7 @@ import { train, type Progress, type ResumeState, type RunLog } from '../train/tr
  */
 
 /** The code whose change must invalidate stored results (a bug fix must never reuse stale runs). */
-export const TRAINING_CODE = ['src/data', 'src/model', 'src/optim', 'src/train', 'src/prune', 'src/runs/execute.ts', 'src/config/schema.ts'];
+export const TRAINING_CODE = ['src/data', 'src/model', 'src/optim', 'src/train', 'src/prune', 'src/analysis/norm-match.ts', 'src/runs/execute.ts', 'src/config/schema.ts'];
 
 export interface RunMeta {
   environment: Environment;
@@ -27,6 +30,8 @@ export interface RunMeta {
   finishedAt: string;
   maskDensity?: LayerDensity[];
   keepFraction?: number;
+  /** normMatched runs: the factor θ0 was scaled by. */
+  normRatio?: number;
   resumedFromEpoch?: number;
 }
 
@@ -91,8 +96,9 @@ export async function snapshot(run: { dir: string; config: RunConfig }, epoch: n
 
 /** The fixed mask of a derived run (null for a dense run). */
 export async function runMask(run: { dir: string; config: RunConfig }): Promise<Float32Array | null> {
-  if (!run.config.derive) return null;
-  return (await openRun(run.dir).loadCheckpoint('mask')).tensors.mask as Float32Array;
+  const reader = openRun(run.dir);
+  if (!reader.hasCheckpoint('mask')) return null;
+  return (await reader.loadCheckpoint('mask')).tensors.mask as Float32Array;
 }
 
 async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, store: RunStore): Promise<void> {
@@ -105,13 +111,33 @@ async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, sto
   let runMask: Float32Array | null = null;
   const extra: Partial<RunMeta> = {};
   if (config.derive) {
-    const base = await getRun(config.derive.base, { ...opts, store, stopAfterEpoch: undefined, label: `${opts.label ?? 'run'} › base` });
+    const d = config.derive;
+    const base = await getRun(d.base, { ...opts, store, stopAfterEpoch: undefined, label: `${opts.label ?? 'run'} › base` });
     theta0 = await snapshot(base, 0); // rewind to the base run's exact θ0
-    runMask = magnitudeMask(await snapshot(base, config.derive.fromEpoch), config.derive.keepFraction);
-    assertMask(runMask, layout.layers);
-    extra.maskDensity = maskDensity(runMask, layout.layers);
-    extra.keepFraction = config.derive.keepFraction;
-    await ctx.saveCheckpoint('mask', { mask: runMask }, { keepFraction: config.derive.keepFraction });
+    extra.keepFraction = d.keepFraction;
+    if (d.method === 'magnitude') {
+      runMask = magnitudeMask(await snapshot(base, d.fromEpoch), d.keepFraction);
+    } else if (d.method === 'normMatched') {
+      const ticketMask = magnitudeMask(await snapshot(base, d.fromEpoch), d.keepFraction);
+      const r = normRatios(layout, theta0, ticketMask);
+      const ratio = d.norm === 'l1' ? (d.ratio === 'paper' ? r.r1Global : r.r1Code) : d.ratio === 'paper' ? r.r2Global : r.r2Code;
+      theta0 = scaleTheta(theta0, ratio);
+      extra.normRatio = ratio;
+    } else {
+      const scored = d.scoreAt === 'init' ? theta0 : await snapshot(base, 'final');
+      const batch = makeTokenBatch(data.trainA, data.trainB, data.trainY, data.p);
+      try {
+        runMask = globalMask(paiScores(d.scorer, layout, scored, batch, d.scoreSeed), d.keepFraction);
+      } finally {
+        batch.dispose();
+      }
+    }
+    if (runMask) {
+      // Synaptic-Flow #12: check the density now, not after the run
+      assertMask(runMask, layout.layers, d.method === 'magnitude' && d.allowEmptyLayers);
+      extra.maskDensity = maskDensity(runMask, layout.layers);
+      await ctx.saveCheckpoint('mask', { mask: runMask }, { keepFraction: d.keepFraction });
+    }
   }
 
   const resume = await ctx.loadResume();

@@ -1,0 +1,43 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import '../setup-backend.ts';
+import type { ClaimDefinition } from '../../src/claims/define.ts';
+import type { Scale } from '../../src/config/scale.ts';
+import { getRun } from '../../src/runs/execute.ts';
+import { getRuns } from '../../src/runs/pool.ts';
+import { writeReport } from '../../src/report/write.ts';
+import type { ClaimReport } from '../../src/report/types.ts';
+
+/**
+ * Every claim's `decide` runs end to end on tiny runs (the paper network, a few dozen epochs), and
+ * its outcome renders into a report. The verdicts mean nothing at this size; what is tested is that
+ * the claim code, its statistics and its figures work before a 30-minute suite finds out.
+ */
+(globalThis as { __GROK_DEFINE_ONLY__?: boolean }).__GROK_DEFINE_ONLY__ = true;
+const tiny: Scale = { name: 'smoke', seeds: [0, 1], epochs: 40, fracTrain: 0.5, evalEvery: 5, snapshotEvery: 20, controlEpochs: 20 };
+const claimFiles = readdirSync(join(import.meta.dirname, '../../claims')).filter((f) => f.endsWith('.claim.ts'));
+
+describe('claims decide on tiny runs', () => {
+  process.env.GROK_CACHE = mkdtempSync(join(tmpdir(), 'grok-claims-'));
+  const reports: ClaimReport[] = [];
+
+  it.each(claimFiles)('%s', async (file) => {
+    const def = (await import(`../../claims/${file}`)).default as ClaimDefinition;
+    expect(`${def.id}.claim.ts`).toBe(file);
+    expect(def.undecidable?.(tiny)).toMatch(/smoke/);
+    const outcome = await def.decide({ scale: tiny, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs, { workers: 2 }) });
+    expect(typeof outcome.passed).toBe('boolean');
+    expect(outcome.reason.length).toBeGreaterThan(10);
+    for (const row of outcome.seedTable.rows) expect(row.length).toBe(outcome.seedTable.columns.length);
+    reports.push({ id: def.id, title: def.title, paperQuote: def.paperQuote, paperRef: def.paperRef, assertion: def.assertion, verdict: outcome.passed ? 'reproduced' : 'not-reproduced', reason: outcome.reason, statistics: outcome.statistics, seedTable: outcome.seedTable, figures: outcome.figures, runs: [], choices: outcome.choices, scale: 'tiny' });
+  }, 240_000);
+
+  it('their outcomes render into a report with every figure', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'grok-report-'));
+    const r = await writeReport({ generatedAt: new Date().toISOString(), environment: {}, scale: 'tiny', claims: reports }, out);
+    expect(r.figureErrors.join('\n')).toBe('');
+    expect(reports.length).toBe(claimFiles.length);
+  }, 120_000);
+});
