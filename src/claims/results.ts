@@ -20,3 +20,22 @@ export async function readClaimResults(scale: string, dir = claimResultsDir(scal
   }
   return claims;
 }
+
+/** Claim results from several shard directories: each DIR is a results folder or a store root. */
+export async function mergeClaimResults(dirs: string[], scale: string): Promise<ClaimReport[]> {
+  if (dirs.length === 0) throw new Error('report --merge: give at least one directory of claim results');
+  const all: ClaimReport[] = [];
+  for (const dir of dirs) {
+    const nested = join(dir, 'claims', scale);
+    const nestedScale = join(dir, scale);
+    const where = existsSync(nested) ? nested : existsSync(nestedScale) ? nestedScale : dir;
+    if (!existsSync(where)) throw new Error(`report --merge: ${dir} does not exist`);
+    all.push(...(await readClaimResults(scale, where)));
+  }
+  const byId = new Map<string, ClaimReport>();
+  for (const c of all) {
+    if (byId.has(c.id)) throw new Error(`report --merge: claim "${c.id}" appears in more than one shard`);
+    byId.set(c.id, c);
+  }
+  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+}

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { describeDecision, initBackend } from '../backend/choose.ts';
 import { environment } from '../backend/info.ts';
 import { buildReport, REPORTS_DIR } from '../claims/build-report.ts';
+import { mergeClaimResults } from '../claims/results.ts';
 import { currentScale, parseScale } from '../config/scale.ts';
 import { ConfigError, denseRun, parseRunConfig, ticketRun, type RunConfig } from '../config/schema.ts';
 import { genTrainTest } from '../data/split.ts';
@@ -17,7 +18,7 @@ const USAGE = `grok — grokking-tickets harness
              [--eval-every 10] [--snapshot-every 2000] [--wd 1] [--lr 0.001]
              [--keep 0.4 [--from final|EPOCH]]      one dense run, or its grokking ticket with --keep
   grok dataset --task add --p 67 --frac 0.4 --seed N [--asymmetric] --json
-  grok report [--scale ci]                          rebuild reports/ from stored claim results
+  grok report [--scale ci] [--merge DIR…]           rebuild reports/ from stored (or sharded) claim results
   grok info                                         backend, threads, versions, git commit
   grok bench [--steps 1000] [--warmup 100] [--json] ms per training step on the paper MLP
   grok cache ls|verify|gc [--all]                   inspect and clean the run store
@@ -98,9 +99,12 @@ function cmdDataset(argv: string[]): number {
 }
 
 async function cmdReport(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { scale: { type: 'string' } }, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { scale: { type: 'string' }, merge: { type: 'boolean' } }, strict: true, allowPositionals: true });
   const scale = values.scale ? parseScale(values.scale) : currentScale();
-  const r = await buildReport(scale.name);
+  // --merge DIR…: claim results written by shards on other machines (each DIR holds <id>.json
+  // files, or a store root with claims/<scale>/); one report, a duplicate claim id is an error
+  const claims = values.merge ? await mergeClaimResults(positionals, scale.name) : undefined;
+  const r = await buildReport(scale.name, { claims });
   if (r.claims === 0) {
     process.stderr.write(`no stored claim results at ${scale.name} scale: run \`GROK_SCALE=${scale.name} npm run claims\` first\n`);
     return 1;
@@ -135,7 +139,7 @@ async function cmdCache(argv: string[]): Promise<number> {
   if (sub === 'ls') {
     for (const e of await store.list()) {
       const c = e.config as RunConfig | null;
-      const what = c ? `${c.derive ? `ticket keep ${c.derive.keepFraction}` : 'dense'} seed ${c.data.seed} frac ${c.data.fracTrain} ${c.epochs} epochs` : '?';
+      const what = c ? `${c.derive ? `${c.derive.method}${'keepFraction' in c.derive ? ` keep ${c.derive.keepFraction}` : ''}` : 'dense'} seed ${c.data.seed} frac ${c.data.fracTrain} ${c.epochs} epochs` : '?';
       process.stdout.write(`${e.key}  ${e.done ? 'done' : e.locked ? 'running' : 'partial'}  ${(e.sizeBytes / 1e6).toFixed(1)} MB  ${what}\n`);
     }
     return 0;

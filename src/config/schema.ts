@@ -54,7 +54,8 @@ export const DenseRunSchema = z.strictObject(DenseFields);
 const keepFraction = z.number().gt(0).max(1);
 const fromEpoch = z.union([z.literal('final'), int(0)]).default('final');
 
-export const PAI_SCORERS = ['random', 'snip', 'grasp', 'synflow'] as const;
+export { PAI_METHODS as PAI_SCORERS } from '../prune/scores.ts';
+import { PAI_METHODS } from '../prune/scores.ts';
 
 export const DeriveSchema = z.discriminatedUnion('method', [
   /** Grokking ticket: global magnitude mask of θ_fromEpoch, rewound to θ0 (spec §4). */
@@ -82,12 +83,29 @@ export const DeriveSchema = z.discriminatedUnion('method', [
   z.strictObject({
     method: z.literal('pai'),
     base: DenseRunSchema,
-    scorer: z.enum(PAI_SCORERS),
+    scorer: z.enum(PAI_METHODS),
     /** 'init' scores θ0 (the paper, App. G); 'final' scores the trained weights (the authors' code default). */
     scoreAt: z.enum(['init', 'final']).default('init'),
     keepFraction,
     /** Seeds the random scorer. */
     scoreSeed: int(0).default(0),
+  }),
+  /** Edge-popup (spec §7): learn per-layer top-k scores on the frozen (or trained) θ_fromEpoch. */
+  z.strictObject({
+    method: z.literal('edgePopup'),
+    base: DenseRunSchema,
+    /** The memorising checkpoint θ_mem. */
+    fromEpoch: int(0),
+    keepFraction,
+    /** false: "EP w/o WD" (weights frozen); true: "EP w/ WD" (weights and scores trained). */
+    trainWeights: z.boolean(),
+    scoreSeed: int(0).default(0),
+  }),
+  /** Plain continuation of the dense run from θ_fromEpoch (Table 1's "WD" arm). */
+  z.strictObject({
+    method: z.literal('continue'),
+    base: DenseRunSchema,
+    fromEpoch: int(0),
   }),
 ]);
 

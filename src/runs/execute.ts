@@ -12,7 +12,8 @@ import { paiScores } from '../prune/scores.ts';
 import { codeVersion, runKey } from '../store/hash.ts';
 import { openRun, RunStore, type RunContext } from '../store/store.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
-import { train, type Progress, type ResumeState, type RunLog } from '../train/train.ts';
+import { initScores, trainEdgePopup } from '../train/edge-popup.ts';
+import { train, type Progress, type ResumeState, type RunLog, type TrainIO } from '../train/train.ts';
 
 /**
  * One run = one directory in the store, keyed by its normalised config and the code version.
@@ -20,8 +21,26 @@ import { train, type Progress, type ResumeState, type RunLog } from '../train/tr
  * dense run shared by several claims is trained once.
  */
 
-/** The code whose change must invalidate stored results (a bug fix must never reuse stale runs). */
-export const TRAINING_CODE = ['src/data', 'src/model', 'src/optim', 'src/train', 'src/prune', 'src/analysis/norm-match.ts', 'src/runs/execute.ts', 'src/config/schema.ts'];
+/**
+ * The code whose change must invalidate a stored run (a bug fix must never reuse stale results):
+ * what every run executes, plus the module of its derivation method, so that a change to one
+ * method does not retrain every other run.
+ */
+export const TRAINING_CODE = [
+  'src/data', 'src/model', 'src/optim', 'src/train/train.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
+  'src/prune/mask.ts', 'src/prune/magnitude.ts', 'src/runs/execute.ts', 'src/config/schema.ts',
+];
+const METHOD_CODE: Record<string, string[]> = {
+  magnitude: [],
+  continue: [],
+  normMatched: ['src/analysis/norm-match.ts'],
+  pai: ['src/prune/random.ts', 'src/prune/snip.ts', 'src/prune/grasp.ts', 'src/prune/synflow.ts', 'src/prune/scores.ts'],
+  edgePopup: ['src/train/edge-popup.ts'],
+};
+
+export function codeVersionOf(config: RunConfig): string {
+  return codeVersion([...TRAINING_CODE, ...(config.derive ? METHOD_CODE[config.derive.method] : [])]);
+}
 
 export interface RunMeta {
   environment: Environment;
@@ -63,7 +82,7 @@ export function getStore(): RunStore {
 }
 
 export function keyOf(config: RunConfig): string {
-  return runKey(config, DEFAULT_RUN, codeVersion(TRAINING_CODE));
+  return runKey(config, DEFAULT_RUN, codeVersionOf(config));
 }
 
 export function layoutOf(config: RunConfig): Layout {
@@ -114,9 +133,11 @@ async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, sto
     const d = config.derive;
     const base = await getRun(d.base, { ...opts, store, stopAfterEpoch: undefined, label: `${opts.label ?? 'run'} › base` });
     theta0 = await snapshot(base, 0); // rewind to the base run's exact θ0
-    extra.keepFraction = d.keepFraction;
+    if ('keepFraction' in d) extra.keepFraction = d.keepFraction;
     if (d.method === 'magnitude') {
       runMask = magnitudeMask(await snapshot(base, d.fromEpoch), d.keepFraction);
+    } else if (d.method === 'continue' || d.method === 'edgePopup') {
+      theta0 = await snapshot(base, d.fromEpoch); // θ_mem, not rewound
     } else if (d.method === 'normMatched') {
       const ticketMask = magnitudeMask(await snapshot(base, d.fromEpoch), d.keepFraction);
       const r = normRatios(layout, theta0, ticketMask);
@@ -136,14 +157,18 @@ async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, sto
       // Synaptic-Flow #12: check the density now, not after the run
       assertMask(runMask, layout.layers, d.method === 'magnitude' && d.allowEmptyLayers);
       extra.maskDensity = maskDensity(runMask, layout.layers);
-      await ctx.saveCheckpoint('mask', { mask: runMask }, { keepFraction: d.keepFraction });
+      await ctx.saveCheckpoint('mask', { mask: runMask }, { keepFraction: extra.keepFraction });
     }
   }
 
   const resume = await ctx.loadResume();
   if (resume) extra.resumedFromEpoch = (resume.meta as { step: number }).step;
-  const log = await train(
-    { layout, data, theta0, mask: runMask, optim: config.optim, epochs: config.epochs, evalEvery: config.evalEvery, snapshotEvery: config.snapshotEvery },
+  const common = { layout, data, optim: config.optim, epochs: config.epochs, evalEvery: config.evalEvery, snapshotEvery: config.snapshotEvery };
+  const d = config.derive;
+  const trainer = d?.method === 'edgePopup'
+    ? (io: TrainIO) => trainEdgePopup({ ...common, thetaMem: theta0, scores0: initScores(layout, d.scoreSeed), keepFraction: d.keepFraction, trainWeights: d.trainWeights }, io)
+    : (io: TrainIO) => train({ ...common, theta0, mask: runMask }, io);
+  const log = await trainer(
     {
       resumeEvery: opts.resumeEvery ?? Math.max(config.evalEvery, Math.min(1000, config.snapshotEvery)),
       stopAfterEpoch: opts.stopAfterEpoch,
@@ -187,7 +212,7 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
       const meta = await run.readJson<RunMeta>('meta.json');
       return { key, config, log, meta, dir, milestones: milestones(log), cached: false };
     },
-    { codeVersion: codeVersion(TRAINING_CODE), defaults: DEFAULT_RUN },
+    { codeVersion: codeVersionOf(config), defaults: DEFAULT_RUN },
   );
   return { ...result, cached: !computed };
 }

@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from './src/backend/choose.ts';
+import { mlpLayout } from './src/model/layout.ts';
+import { initTheta } from './src/model/init.ts';
+import { forward, backward, crossEntropyGrad, makeTokenBatch, toParams, accuracy } from './src/model/mlp.ts';
+import { makeDataset } from './src/data/split.ts';
+import { AdamW, PAPER_ADAMW } from './src/optim/adamw.ts';
+await initBackend();
+const data = makeDataset({ task: 'add', p: 67, fracTrain: 0.4, seed: 0, symmetric: true });
+const layout = mlpLayout({p:67,dEmb:500,dModel:48});
+const batch = makeTokenBatch(data.trainA, data.trainB, data.trainY, 67);
+let theta = toParams(initTheta(layout,0), layout);
+const opt = new AdamW<tf.Tensor2D>(PAPER_ADAMW, layout.layers.map(l=>l.shape));
+function step(){ const cache = tf.tidy(()=>forward(theta,batch)); accuracy(cache.logits,batch); const g = tf.tidy(()=>backward(cache, crossEntropyGrad(cache.logits,batch), batch)); const n = opt.update(theta,g); tf.dispose([cache,g,theta]); theta = n as tf.Tensor2D[]; }
+for (let i=0;i<100;i++) step();
+const eng = tf.engine() as any; const orig = eng.runKernel.bind(eng);
+const acc = new Map<string,{ms:number,n:number}>();
+let on = false;
+eng.runKernel = (name:string, inputs:any, attrs:any) => { if(!on) return orig(name,inputs,attrs); const t=performance.now(); const r=orig(name,inputs,attrs); const dt=performance.now()-t; const key=name+' '+Object.values(inputs).map((x:any)=>JSON.stringify(x.shape)).join(''); const a=acc.get(key)??{ms:0,n:0}; a.ms+=dt; a.n++; acc.set(key,a); return r; };
+const N=200;
+let t=performance.now(); for(let i=0;i<N;i++) step(); const plain=(performance.now()-t)/N;
+on=true; t=performance.now(); for(let i=0;i<N;i++) step(); const instr=(performance.now()-t)/N; on=false;
+let tot=0; for (const v of acc.values()) tot+=v.ms;
+console.log('step ms', plain.toFixed(3), 'instrumented', instr.toFixed(3), 'kernel ms', (tot/N).toFixed(3), 'kernels', [...acc.values()].reduce((a,b)=>a+b.n,0)/N);
+for (const [k,v] of [...acc.entries()].sort((a,b)=>b[1].ms-a[1].ms).slice(0,25)) console.log((v.ms/N).toFixed(3), (v.n/N), k);
