@@ -6,7 +6,8 @@ import type { ClaimReport } from '../report/types.ts';
 
 /** Claim outcomes live in the store beside the runs, so `grok report` rebuilds without training. */
 export const cacheRoot = (): string => process.env.GROK_CACHE ?? join(PACKAGE_ROOT, '.grok-cache');
-export const claimResultsDir = (scale: string): string => join(cacheRoot(), 'claims', scale);
+/** GROK_RESULTS separates a shard's claim outcomes from the (possibly shared) run store. */
+export const claimResultsDir = (scale: string): string => join(process.env.GROK_RESULTS || join(cacheRoot(), 'claims'), scale);
 
 export async function readClaimResults(scale: string, dir = claimResultsDir(scale)): Promise<ClaimReport[]> {
   if (!existsSync(dir)) return [];
