@@ -40,16 +40,18 @@ export default defineClaim({
     const sweep = await runAll(sweepJobs);
     const byKeep = SWEEP_KEEPS.map((keep, k) => ({ keep, runs: sweep.slice(k * sweepSeeds.length, (k + 1) * sweepSeeds.length) }));
     const critical = byKeep.find((b) => b.runs.every(generalised));
-    const sweepFigure = {
-      id: 'sweep', title: 'WD-0 tickets: τ_grok and t_mem vs pruning ratio (cf. Fig. 3, Fig. 16a)', kind: 'scatter' as const,
-      data: byKeep.flatMap((b) => b.runs.flatMap((r) => [
-        { pruningRatio: Number((1 - b.keep).toFixed(2)), value: r.milestones.tauGrok, measure: 'τ_grok', seed: r.config.data.seed },
-        { pruningRatio: Number((1 - b.keep).toFixed(2)), value: r.milestones.tMem, measure: 't_mem', seed: r.config.data.seed },
-        { pruningRatio: Number((1 - b.keep).toFixed(2)), value: r.log.testAcc.at(-1), measure: 'final test accuracy', seed: r.config.data.seed },
-      ])),
-      encoding: { x: 'pruningRatio', y: 'value', color: 'measure', facet: 'measure', xTitle: 'pruning ratio k = 1 − keep', yTitle: 'value', yScale: 'symlog' as const },
-      caption: 'Missing τ = never generalised within the horizon.',
-    };
+    // one panel per measure: they need different y scales (Fig. 3a is τ on a log axis, 3b t_mem)
+    const sweepPoint = (b: { keep: number }, r: RunResult, value: number | null) => ({ pruningRatio: Number((1 - b.keep).toFixed(2)), value, seed: `seed ${r.config.data.seed}` });
+    const sweepPanel = (id: string, title: string, yTitle: string, pick: (r: RunResult) => number | null, yScale: 'log' | 'linear') => ({
+      id, title, kind: 'scatter' as const, caption: 'WD-0 tickets, first two seeds; a missing point never reached the threshold within the horizon.',
+      data: byKeep.flatMap((b) => b.runs.map((r) => sweepPoint(b, r, pick(r)))),
+      encoding: { x: 'pruningRatio', y: 'value', color: 'seed', xTitle: 'pruning ratio k = 1 − keep', yTitle, yScale },
+    });
+    const sweepFigures = [
+      sweepPanel('sweep-tau', 'WD-0 tickets: τ_grok vs pruning ratio (cf. Fig. 3a)', 'τ_grok (log)', (r) => r.milestones.tauGrok, 'log'),
+      sweepPanel('sweep-tmem', 'WD-0 tickets: t_mem vs pruning ratio (cf. Fig. 3b)', 't_mem (log)', (r) => r.milestones.tMem, 'log'),
+      sweepPanel('sweep-acc', 'WD-0 tickets: final test accuracy vs pruning ratio (cf. Fig. 16a)', 'final test accuracy', (r) => r.log.testAcc.at(-1) ?? null, 'linear'),
+    ];
     const sweepRows = byKeep.map((b) => [`keep ${b.keep} (k = ${(1 - b.keep).toFixed(2)})`, b.runs.filter(generalised).length, b.runs.length, ...b.runs.map((r) => r.milestones.tGen)]);
     if (!critical) {
       return {
@@ -57,7 +59,7 @@ export default defineClaim({
         reason: `no keep fraction in {${SWEEP_KEEPS.join(', ')}} let every sweep seed's WD-0 ticket reach 95 % test accuracy within ${scale.controlEpochs} epochs`,
         statistics: [],
         seedTable: { columns: ['keep', 'generalised', 'of', ...sweepSeeds.map((d) => `t_gen seed ${d.config.data.seed}`)], rows: sweepRows },
-        figures: [sweepFigure],
+        figures: sweepFigures,
       };
     }
     const arms = await runAll([
@@ -83,7 +85,7 @@ export default defineClaim({
         rows: dense.map((d, i) => [d.config.data.seed, tickets[i].milestones.tGen, Number((tickets[i].log.testAcc.at(-1) ?? 0).toFixed(3)), denseNoWd[i].milestones.tGen, Number((denseNoWd[i].log.testAcc.at(-1) ?? 0).toFixed(3))]),
       },
       figures: [
-        sweepFigure,
+        ...sweepFigures,
         accuracyCurves('accuracy', `Without weight decay: ticket at k = ${k} vs dense (cf. Fig. 16b)`, [
           { name: `ticket WD0 (keep ${critical.keep})`, runs: tickets },
           { name: 'dense WD0', runs: denseNoWd },

@@ -27,6 +27,17 @@ export default defineClaim({
   paperRef: '§5.1, Fig. 7',
   assertion: `Over seeds, the interval of peak Jaccard distance between successive keep-${KEEP} magnitude masks lies within one interval of the largest test-accuracy rise more often than chance: one-sided binomial test at p0 = 3/K, p ≤ ${ALPHA}. The Pearson correlation of the two series is reported.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no test-accuracy jump to locate` : null),
+  // Observed at ci scale (2026-11-25, 5 seeds): on every seed the largest change of the mask is
+  // the first interval after memorisation (1000–2000 epochs, JD 0.30–0.32), not the test-accuracy
+  // jump (3000–9000 epochs), though JD and Δacc correlate (r = 0.43). Implementation checked: masks
+  // are the tickets' own (global magnitude, keep 0.4), JD is tested as a metric with the random
+  // reference 0.75, epochs sorted. With frac 0.5 grokking comes soon after memorisation, so the
+  // post-memorisation reorganisation and the jump overlap; the paper's frac-0.4 runs grok at
+  // 16–20k, far from it. Not assumed at paper scale.
+  expectedFailure: (scale) =>
+    scale.name === 'ci'
+      ? 'at ci scale the mask changes most right after memorisation (1000–2000 epochs) on all seeds, before the test-accuracy jump'
+      : null,
 
   async decide({ scale, runAll }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));

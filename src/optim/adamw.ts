@@ -35,7 +35,7 @@ export class AdamW<T extends tf.Tensor = tf.Tensor> {
 
   constructor(
     readonly cfg: AdamWConfig,
-    private readonly shapes: number[][],
+    shapes: number[][],
     state?: AdamWState,
   ) {
     let offset = 0;

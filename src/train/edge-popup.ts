@@ -4,7 +4,7 @@ import type { Layout } from '../model/layout.ts';
 import { accuracy, backward, crossEntropyGrad, crossEntropyLoss, forward, makeTokenBatch, toFlat, toParams, type Params, type TokenBatch } from '../model/mlp.ts';
 import { AdamW, type AdamWConfig } from '../optim/adamw.ts';
 import { weightNorms } from './norms.ts';
-import { emptyLog, type RunLog, type TrainData, type TrainIO } from './train.ts';
+import { emptyLog, evaluate, recordEval, type RunLog, type TrainData, type TrainIO } from './train.ts';
 
 /**
  * Edge-popup from a memorising checkpoint θ_mem (paper §5.2, Table 1; spec §7), the two arms
@@ -180,16 +180,6 @@ export function edgePopupGradients(
   }
 }
 
-interface Evaluated { loss: number; acc: number }
-
-function evaluate(eff: Params, batch: TokenBatch): Evaluated {
-  const logits = tf.tidy(() => forward(eff, batch).logits);
-  const lossT = tf.tidy(() => crossEntropyLoss(logits, batch));
-  const out = { loss: lossT.dataSync()[0], acc: accuracy(logits, batch) };
-  tf.dispose([logits, lossT]);
-  return out;
-}
-
 function validate(spec: EdgePopupSpec): void {
   const { layout, thetaMem, scores0, keepFraction, epochs, evalEvery, snapshotEvery } = spec;
   if (thetaMem.length !== layout.size) throw new Error(`thetaMem: ${thetaMem.length} entries; the layout has ${layout.size}`);
@@ -225,11 +215,7 @@ export async function trainEdgePopup(spec: EdgePopupSpec, io: TrainIO): Promise<
 
   const logEval = (epoch: number, eff: Params, subnet: Float32Array, trainLoss: number, trainAcc: number) => {
     const test = evaluate(eff, testBatch);
-    const norms = weightNorms(layout, weightsFlat(), subnet);
-    log.epochs.push(epoch);
-    log.trainLoss.push(trainLoss); log.trainAcc.push(trainAcc);
-    log.testLoss.push(test.loss); log.testAcc.push(test.acc);
-    log.l1.push(norms.l1); log.l2.push(norms.l2); log.l1Mask.push(norms.l1Mask); log.l2Mask.push(norms.l2Mask);
+    recordEval(log, epoch, { loss: trainLoss, acc: trainAcc }, test, weightNorms(layout, weightsFlat(), subnet));
     return test;
   };
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Layout } from '../model/layout.ts';
 import { accuracy, backward, crossEntropyGrad, crossEntropyLoss, forward, makeTokenBatch, toFlat, toParams, type Params, type TokenBatch } from '../model/mlp.ts';
 import { AdamW, type AdamWConfig, type AdamWState } from '../optim/adamw.ts';
-import { weightNorms } from './norms.ts';
+import { weightNorms, type Norms } from './norms.ts';
 
 /**
  * The training loop (spec §3.3): full batch, one AdamW step per epoch, metrics logged BEFORE the
@@ -63,14 +63,23 @@ export function emptyLog(): RunLog {
   return { epochs: [], trainLoss: [], trainAcc: [], testLoss: [], testAcc: [], l1: [], l2: [], l1Mask: [], l2Mask: [], trainAccEvery: [] };
 }
 
-interface Evaluated { loss: number; acc: number }
+export interface Evaluated { loss: number; acc: number }
 
-function evaluate(eff: Params, batch: TokenBatch): Evaluated {
+/** Loss and accuracy of the (masked) parameters on a whole set. */
+export function evaluate(eff: Params, batch: TokenBatch): Evaluated {
   const logits = tf.tidy(() => forward(eff, batch).logits);
   const lossT = tf.tidy(() => crossEntropyLoss(logits, batch));
   const out = { loss: lossT.dataSync()[0], acc: accuracy(logits, batch) };
   tf.dispose([logits, lossT]);
   return out;
+}
+
+/** Appends one evaluated epoch to the log (the columns of spec §3.3). */
+export function recordEval(log: RunLog, epoch: number, train: Evaluated, test: Evaluated, norms: Norms): void {
+  log.epochs.push(epoch);
+  log.trainLoss.push(train.loss); log.trainAcc.push(train.acc);
+  log.testLoss.push(test.loss); log.testAcc.push(test.acc);
+  log.l1.push(norms.l1); log.l2.push(norms.l2); log.l1Mask.push(norms.l1Mask); log.l2Mask.push(norms.l2Mask);
 }
 
 export async function train(spec: TrainSpec, io: TrainIO): Promise<RunLog | null> {
@@ -92,11 +101,7 @@ export async function train(spec: TrainSpec, io: TrainIO): Promise<RunLog | null
   const masked = (ps: Params): Params => (mask ? ps.map((t, i) => tf.mul(t, mask[i]) as tf.Tensor2D) : ps);
   const logEval = (epoch: number, eff: Params, trainLoss: number, trainAcc: number) => {
     const test = evaluate(eff, testBatch);
-    const norms = weightNorms(layout, toFlat(theta, layout), spec.mask);
-    log.epochs.push(epoch);
-    log.trainLoss.push(trainLoss); log.trainAcc.push(trainAcc);
-    log.testLoss.push(test.loss); log.testAcc.push(test.acc);
-    log.l1.push(norms.l1); log.l2.push(norms.l2); log.l1Mask.push(norms.l1Mask); log.l2Mask.push(norms.l2Mask);
+    recordEval(log, epoch, { loss: trainLoss, acc: trainAcc }, test, weightNorms(layout, toFlat(theta, layout), spec.mask));
     return test;
   };
 

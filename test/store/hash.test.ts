@@ -115,7 +115,8 @@ describe('runKey (pinned: changing these literals orphans every cached run)', ()
 
   it('is 16 lowercase hex chars', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string(), (cfg, code) => {
+      // '__proto__' as a generated key gives an object with another prototype: not a config
+      fc.property(fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue()), fc.string(), (cfg, code) => {
         expect(runKey(cfg, {}, code)).toMatch(/^[0-9a-f]{16}$/);
       }),
       { numRuns: 50 },
