@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -33,6 +36,20 @@ describe('grok CLI', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
   });
+
+  it('train, then cache ls / verify / gc on the store it wrote', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grok-cli-cache-'));
+    const cfg = join(dir, 'tiny.json');
+    writeFileSync(cfg, JSON.stringify({ data: { p: 11, fracTrain: 0.5 }, model: { dEmb: 8, dModel: 6 }, epochs: 30, evalEvery: 5, snapshotEvery: 10 }));
+    const env = { ...process.env, GROK_CACHE: join(dir, 'cache'), GROK_QUIET: '1' };
+    const cli = (...args: string[]) => run('node', ['bin/grok.js', ...args], { env });
+    const trained = JSON.parse((await cli('train', '--config', cfg, '--json')).stdout) as { key: string; cached: boolean };
+    expect(trained.cached).toBe(false);
+    expect((await cli('train', '--config', cfg, '--json')).stdout).toContain('"cached":true');
+    expect((await cli('cache', 'ls')).stdout).toMatch(new RegExp(`^${trained.key}  done .* dense seed 0 frac 0.5 30 epochs`, 'm'));
+    expect(JSON.parse((await cli('cache', 'verify')).stdout).problems).toEqual([]);
+    expect(JSON.parse((await cli('cache', 'gc', '--all', '--dry-run')).stdout)).toBeTruthy();
+  }, 60_000);
 
   it('rejects an unknown GROK_BACKEND', async () => {
     const r = await run('node', ['bin/grok.js', 'info'], { env: { ...process.env, GROK_BACKEND: 'cuda' } }).catch((e) => e);
