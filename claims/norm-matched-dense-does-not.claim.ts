@@ -55,7 +55,7 @@ export default defineClaim({
         rows: scale.seeds.map((s, i) => [s, r.tauTicket[i], l1[i].milestones.tauGrok, l2[i].milestones.tauGrok, l1[i].meta.normRatio ?? null, l2[i].meta.normRatio ?? null, dense[i].milestones.tauGrok]),
       },
       figures: [
-        accuracyCurves('accuracy', 'Accuracy: dense, ticket and norm-matched dense models (cf. Fig. 5a)', arms),
+        accuracyCurves('accuracy', 'Test accuracy: dense, ticket and norm-matched dense models (cf. Fig. 5a)', arms, 'Thin lines: one per seed; thick: median.', { testOnly: true }),
         pairedTau('tau', 'τ_grok per seed: ticket vs norm-matched controls', arms.slice(1)),
         metricCurves('l2', 'L2 norm dynamics (mean of per-layer norms of the used weights; cf. Fig. 6 left)', arms, 'l2Mask', { yTitle: 'L2 norm' }),
         metricCurves('l1', 'L1 norm dynamics (cf. Fig. 6 right)', arms, 'l1Mask', { yTitle: 'L1 norm', yScale: 'log' }),

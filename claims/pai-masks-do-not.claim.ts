@@ -53,7 +53,7 @@ export default defineClaim({
         rows: scale.seeds.map((s, i) => [s, r.tauTicket[i], ...pai.map((a) => a.runs[i].milestones.tauGrok), ...pai.map((a) => Number((a.runs[i].log.testAcc.at(-1) ?? 0).toFixed(3)))]),
       },
       figures: [
-        accuracyCurves('accuracy', 'Accuracy: ticket vs pruning-at-initialisation masks (cf. Fig. 5b)', arms),
+        accuracyCurves('accuracy', 'Test accuracy: ticket vs pruning-at-initialisation masks (cf. Fig. 5b)', arms, 'Thin lines: one per seed; thick: median.', { testOnly: true }),
         pairedTau('tau', 'τ_grok per seed: ticket vs PaI masks', arms.slice(1)),
       ],
       choices: [

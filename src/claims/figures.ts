@@ -22,22 +22,25 @@ export interface Arm {
   runs: RunResult[];
 }
 
-/** Train (dashed in the paper) and test accuracy per arm and seed; epoch 0 is drawn at 1 on the log axis. */
-export function accuracyCurves(id: string, title: string, arms: Arm[], caption?: string): FigureInput {
+/**
+ * Train and test accuracy per arm and seed; epoch 0 is drawn at 1 on the log axis. With many arms
+ * (`testOnly`) only test accuracy is drawn: every arm memorises alike, and 12 curves are unreadable.
+ */
+export function accuracyCurves(id: string, title: string, arms: Arm[], caption?: string, opts: { testOnly?: boolean } = {}): FigureInput {
   const data: Record<string, unknown>[] = [];
   for (const arm of arms) {
     for (const run of arm.runs) {
       const { epochs, trainAcc, testAcc } = run.log;
       for (const i of thinLogSpaced(epochs)) {
         const epoch = Math.max(1, epochs[i]);
-        data.push({ epoch, accuracy: trainAcc[i], series: `${arm.name} · train`, seed: run.config.data.seed });
-        data.push({ epoch, accuracy: testAcc[i], series: `${arm.name} · test`, seed: run.config.data.seed });
+        if (!opts.testOnly) data.push({ epoch, accuracy: trainAcc[i], series: `${arm.name} · train`, seed: run.config.data.seed });
+        data.push({ epoch, accuracy: testAcc[i], series: opts.testOnly ? arm.name : `${arm.name} · test`, seed: run.config.data.seed });
       }
     }
   }
   return {
     id, title, kind: 'curves', data, caption,
-    encoding: { x: 'epoch', y: 'accuracy', color: 'series', detail: 'seed', xScale: 'log', xTitle: 'epoch (log)', yTitle: 'accuracy', colorTitle: 'run' },
+    encoding: { x: 'epoch', y: 'accuracy', color: 'series', detail: 'seed', xScale: 'log', xTitle: 'epoch (log)', yTitle: opts.testOnly ? 'test accuracy' : 'accuracy', colorTitle: 'run' },
   };
 }
 

@@ -88,16 +88,19 @@ function quant(field: string, title: string, scale: string | undefined, rows: Ro
   // A single distinct value gives a zero-width domain (unless the scale adds zero), and Vega then
   // labels it "10.000000".
   const zeroWidth = !!ext && ext[0] === ext[1] && (extra.zero === false || scale === 'log' || ext[0] === 0);
-  const format = zeroWidth ? ',~g' : undefined;
+  // log ticks include the pinned domain ends (e.g. a censoring bound of 14.354…): 3 significant digits
+  const format = zeroWidth ? ',~g' : ticks ? ',.3~g' : undefined;
   const axis = ticks || format ? compact({ values: ticks, format }) : undefined;
   const pinned = exact ? { nice: false, domainMin: exact.min, domainMax: exact.max } : {};
   return compact({ field: vlField(field), type: 'quantitative', title, scale: scaleOf(scale, { ...extra, ...pinned }), axis });
 }
 
-function colorNominal(e: Enc, legend: Json = {}): Json | undefined {
+function colorNominal(e: Enc, rows: Row[], legend: Json = {}): Json | undefined {
   if (!e.color) return undefined;
   // sort: null keeps first-appearance order, so the caller decides which arm gets the first colour.
-  return { field: vlField(e.color), type: 'nominal', sort: null, title: e.colorTitle ?? e.color, scale: { scheme: 'tableau10' }, legend };
+  // more than ten series would repeat tableau10's colours; tableau20 keeps them apart
+  const scheme = distinct(rows, e.color).length > 10 ? 'tableau20' : 'tableau10';
+  return { field: vlField(e.color), type: 'nominal', sort: null, title: e.colorTitle ?? e.color, scale: { scheme }, legend };
 }
 
 function compact<T extends Json>(o: T): T {
@@ -119,7 +122,7 @@ function buildCurves(fig: FigureInput, rows: Row[]): Built {
   const x = quant(e.x, xTitle, e.xScale, validRows, { zero: false });
   const y = quant(e.y, yTitle, e.yScale, validRows);
   // The legend would otherwise copy the faint seed lines; show the bold median style instead.
-  const color = colorNominal(e, { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 });
+  const color = colorNominal(e, validRows, { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 });
   const points = distinct(validRows, e.x).length <= POINTS_UP_TO ? { filled: true, size: 36 } : false;
   const colorTip = e.color ? [tipN(e.color, e.colorTitle)] : [];
 
@@ -213,7 +216,7 @@ function buildBars(fig: FigureInput, input: Row[]): Built {
   const x = { field: vlField(e.x), type: 'nominal', sort: null, title: xTitle, axis: bandAxis(rows, e.x) };
   // stack: null — grouped bars sit side by side, and stacking from 0 would put 0 into a log domain.
   const y = { ...quant(e.y, yTitle, e.yScale, rows.filter((r) => isValidRow(r, needs))), stack: null };
-  const color = colorNominal(e);
+  const color = colorNominal(e, rows);
   const xOffset = e.color ? { field: vlField(e.color), type: 'nominal', sort: null } : undefined;
   const errTips = e.yLow && e.yHigh ? [tipQ(e.yLow), tipQ(e.yHigh)] : e.yError ? [tipQ(e.yError, `± ${e.yError}`)] : [];
   const bars = {
@@ -246,7 +249,7 @@ function buildScatter(fig: FigureInput, rows: Row[]): Built {
     rows, needs, notes: [],
     view: {
       mark: { type: 'point', filled: true, size: 70, opacity: 0.8 },
-      encoding: compact({ x: quant(e.x, xTitle, e.xScale, valid, { zero: false }), y: quant(e.y, yTitle, e.yScale, valid, { zero: false }), color: colorNominal(e), tooltip }),
+      encoding: compact({ x: quant(e.x, xTitle, e.xScale, valid, { zero: false }), y: quant(e.y, yTitle, e.yScale, valid, { zero: false }), color: colorNominal(e, valid), tooltip }),
     },
   };
 }
