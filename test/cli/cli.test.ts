@@ -48,7 +48,13 @@ describe('grok CLI', () => {
     expect((await cli('train', '--config', cfg, '--json')).stdout).toContain('"cached":true');
     expect((await cli('cache', 'ls')).stdout).toMatch(new RegExp(`^${trained.key}  done .* dense seed 0 frac 0.5 30 epochs`, 'm'));
     expect(JSON.parse((await cli('cache', 'verify')).stdout).problems).toEqual([]);
-    expect(JSON.parse((await cli('cache', 'gc', '--all', '--dry-run')).stdout)).toBeTruthy();
+    // a dry run names what --all would remove and removes nothing
+    const dry = JSON.parse((await cli('cache', 'gc', '--all', '--dry-run')).stdout) as { removed: { key: string }[] };
+    expect(dry.removed.map((r) => r.key)).toEqual([trained.key]);
+    expect((await cli('cache', 'ls')).stdout).toContain(trained.key);
+    const gone = JSON.parse((await cli('cache', 'gc', '--all')).stdout) as { removed: { key: string }[] };
+    expect(gone.removed.map((r) => r.key)).toEqual([trained.key]);
+    expect((await cli('cache', 'ls')).stdout).not.toContain(trained.key);
   }, 60_000);
 
   it('rejects an unknown GROK_BACKEND', async () => {
