@@ -89,7 +89,7 @@ function quant(field: string, title: string, scale: string | undefined, rows: Ro
   // labels it "10.000000".
   const zeroWidth = !!ext && ext[0] === ext[1] && (extra.zero === false || scale === 'log' || ext[0] === 0);
   // log ticks include the pinned domain ends (e.g. a censoring bound of 14.354…): 3 significant digits
-  const format = zeroWidth ? ',~g' : ticks ? ',.3~g' : undefined;
+  const format = zeroWidth ? ',~g' : ticks ? ',.3~r' : undefined;
   const axis = ticks || format ? compact({ values: ticks, format }) : undefined;
   const pinned = exact ? { nice: false, domainMin: exact.min, domainMax: exact.max } : {};
   return compact({ field: vlField(field), type: 'quantitative', title, scale: scaleOf(scale, { ...extra, ...pinned }), axis });
@@ -120,7 +120,8 @@ function buildCurves(fig: FigureInput, rows: Row[]): Built {
   const yTitle = e.yTitle ?? e.y;
   const validRows = rows.filter((r) => isValidRow(r, needs));
   const x = quant(e.x, xTitle, e.xScale, validRows, { zero: false });
-  const y = quant(e.y, yTitle, e.yScale, validRows);
+  // no forced zero: entropies and norms live far from 0 (accuracies reach near 0 by themselves)
+  const y = quant(e.y, yTitle, e.yScale, validRows, { zero: false });
   // The legend would otherwise copy the faint seed lines; show the bold median style instead.
   const color = colorNominal(e, validRows, { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 });
   const points = distinct(validRows, e.x).length <= POINTS_UP_TO ? { filled: true, size: 36 } : false;
