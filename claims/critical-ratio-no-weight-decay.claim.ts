@@ -1,6 +1,5 @@
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves } from '../src/claims/figures.ts';
-import { baseRunInput } from '../src/config/scale.ts';
 import { denseRun, ticketRun } from '../src/config/schema.ts';
 import type { RunResult } from '../src/runs/execute.ts';
 import { fisherFromCounts } from '../src/stats/paired.ts';
@@ -32,8 +31,8 @@ export default defineClaim({
   assertion: `At the critical pruning ratio located by a WD-0 sweep (keep ∈ {${SWEEP_KEEPS.join(', ')}}), more WD-0 tickets than WD-0 dense models reach 95 % test accuracy: one-sided Fisher exact test on the success counts, p ≤ ${ALPHA}.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 
-  async decide({ scale, runAll }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));
+  async decide({ scale, runAll, base }) {
+    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const noWd = { epochs: scale.controlEpochs, optim: { weightDecay: 0 } };
     const sweepSeeds = dense.slice(0, 2);
     const sweepJobs = SWEEP_KEEPS.flatMap((keep) => sweepSeeds.map((d) => ({ config: ticketRun(d.config, { keepFraction: keep, allowEmptyLayers: true }, noWd), label: `ticket WD0 keep ${keep} seed ${d.config.data.seed}` })));
@@ -64,7 +63,7 @@ export default defineClaim({
     }
     const arms = await runAll([
       ...dense.map((d) => ({ config: ticketRun(d.config, { keepFraction: critical.keep, allowEmptyLayers: true }, noWd), label: `ticket WD0 keep ${critical.keep} seed ${d.config.data.seed}` })),
-      ...dense.map((d) => ({ config: denseRun({ ...baseRunInput(scale, d.config.data.seed), optim: { weightDecay: 0 } }), label: `dense WD0 seed ${d.config.data.seed}` })),
+      ...dense.map((d) => ({ config: denseRun({ ...base(d.config.data.seed), optim: { weightDecay: 0 } }), label: `dense WD0 seed ${d.config.data.seed}` })),
     ]);
     const tickets = arms.slice(0, dense.length);
     const denseNoWd = arms.slice(dense.length);

@@ -1,6 +1,5 @@
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves } from '../src/claims/figures.ts';
-import { baseRunInput } from '../src/config/scale.ts';
 import { denseRun, derivedRun } from '../src/config/schema.ts';
 import type { RunResult } from '../src/runs/execute.ts';
 import { pairedTTest } from '../src/stats/paired.ts';
@@ -41,8 +40,8 @@ export default defineClaim({
   assertion: `Paired over seeds, test accuracy after ${EP_EPOCHS} epochs of edge-popup without weight updates (keep ${KEEP} per layer) exceeds θ_mem's by more than ${MARGIN}: one-sided paired t-test on (acc_EP − acc_mem − ${MARGIN}), p ≤ ${ALPHA}.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: there is no memorising checkpoint to start from` : null),
 
-  async decide({ scale, runAll }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));
+  async decide({ scale, runAll, base }) {
+    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const memEpoch = scale.snapshotEvery;
     const epochs = epEpochs(scale.controlEpochs);
     const epOptim = { epochs, optim: { lr: 0.01, weightDecay: 1 } };

@@ -1,6 +1,5 @@
 import { successiveJaccard, expectedRandomJaccard } from '../src/analysis/jaccard.ts';
 import { defineClaim } from '../src/claims/define.ts';
-import { baseRunInput } from '../src/config/scale.ts';
 import { denseRun } from '../src/config/schema.ts';
 import { magnitudeMask } from '../src/prune/magnitude.ts';
 import { layoutOf, snapshot } from '../src/runs/execute.ts';
@@ -39,8 +38,8 @@ export default defineClaim({
       ? 'at ci scale the mask changes most right after memorisation (1000–2000 epochs) on all seeds, before the test-accuracy jump'
       : null,
 
-  async decide({ scale, runAll }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));
+  async decide({ scale, runAll, base }) {
+    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const layout = layoutOf(dense[0].config);
     const dt = scale.snapshotEvery;
     const rows: Record<string, unknown>[] = [];

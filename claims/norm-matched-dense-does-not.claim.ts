@@ -1,7 +1,6 @@
 import { ticketBeatsControls } from '../src/claims/compare.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, metricCurves, pairedTau } from '../src/claims/figures.ts';
-import { baseRunInput } from '../src/config/scale.ts';
 import { denseRun, derivedRun, ticketRun } from '../src/config/schema.ts';
 
 /**
@@ -26,8 +25,8 @@ export default defineClaim({
     'For each control (dense θ0·r₁ matching the ticket\'s L1 norm, dense θ0·r₂ matching its L2 norm; global-norm ratios as in the paper), τ_control > τ_ticket by a one-sided paired t-test on log τ over seeds, Holm-corrected over the two controls, p ≤ 0.05. A control never reaching 95 % test accuracy counts at its lower bound τ > horizon / t_mem (conservative).',
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 
-  async decide({ scale, runAll }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));
+  async decide({ scale, runAll, base }) {
+    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const jobs = dense.flatMap((d, i) => [
       { config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` },
       { config: derivedRun(d.config, { method: 'normMatched', norm: 'l1', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L1-matched seed ${scale.seeds[i]}` },

@@ -1,8 +1,8 @@
 import { ticketBeatsControls } from '../src/claims/compare.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedTau } from '../src/claims/figures.ts';
-import { baseRunInput } from '../src/config/scale.ts';
-import { denseRun, derivedRun, PAI_SCORERS, ticketRun } from '../src/config/schema.ts';
+import { denseRun, derivedRun, ticketRun } from '../src/config/schema.ts';
+import { PAI_METHODS as PAI_SCORERS } from '../src/prune/scores.ts';
 
 /**
  * Claim 3 (paper §4.2, Fig. 5b, Fig. 12): masks at the ticket's keep fraction from pruning-at-
@@ -26,8 +26,8 @@ export default defineClaim({
     `For each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, τ_PaI > τ_ticket by a one-sided paired t-test on log τ over seeds, Holm-corrected over the four methods, p ≤ 0.05 (censored PaI runs at their lower bound).`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 
-  async decide({ scale, runAll }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));
+  async decide({ scale, runAll, base }) {
+    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const jobs = dense.flatMap((d, i) => [
       { config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` },
       ...PAI_SCORERS.map((scorer) => ({

@@ -1,4 +1,3 @@
-import { baseRunInput } from '../src/config/scale.ts';
 import { denseRun, ticketRun } from '../src/config/schema.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
@@ -29,8 +28,8 @@ export default defineClaim({
   undecidable: (scale) =>
     scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so τ_grok cannot be measured` : null,
 
-  async decide({ scale, runAll }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));
+  async decide({ scale, runAll, base }) {
+    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const ticket = await runAll(dense.map((d, i) => ({ config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` })));
     const tauDense = dense.map((r) => r.milestones.tauGrok);
     const tauTicket = ticket.map((r) => r.milestones.tauGrok);

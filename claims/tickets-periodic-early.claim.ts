@@ -1,7 +1,6 @@
 import { fourierEntropyCode, fourierEntropyShannon, neuronInputWeights } from '../src/analysis/fourier.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { pairedMilestone } from '../src/claims/figures.ts';
-import { baseRunInput } from '../src/config/scale.ts';
 import { denseRun, ticketRun } from '../src/config/schema.ts';
 import { layoutOf, runMask, snapshot, type RunResult } from '../src/runs/execute.ts';
 import { pairedWilcoxon } from '../src/stats/paired.ts';
@@ -39,8 +38,8 @@ export default defineClaim({
   assertion: `Paired over seeds, the first snapshot at which the Fourier entropy (authors' form) of the neurons' input weights falls below ${THRESHOLD} is earlier for the ticket (keep ${KEEP}) than for the dense model: one-sided Wilcoxon signed-rank p ≤ ${ALPHA} (never falling below counts as latest).`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 
-  async decide({ scale, runAll }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(baseRunInput(scale, seed)), label: `dense seed ${seed}` })));
+  async decide({ scale, runAll, base }) {
+    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const ticket = await runAll(dense.map((d, i) => ({ config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` })));
     const dt = scale.snapshotEvery;
     const rows: Record<string, unknown>[] = [];

@@ -1,4 +1,4 @@
-import { torchMatrix, type LayerName, type Layout } from '../model/layout.ts';
+import { torchMatrix, type Layout } from '../models/layout.ts';
 
 /**
  * Fourier entropy of the neurons' weights over the input tokens (spec §9, paper §5.3, App. F;
@@ -7,7 +7,7 @@ import { torchMatrix, type LayerName, type Layout } from '../model/layout.ts';
 
 export type Row = ArrayLike<number>;
 
-function effective(layout: Layout, theta: Float32Array, mask: Float32Array | null, name: LayerName) {
+function effective(layout: Layout, theta: Float32Array, mask: Float32Array | null, name: string) {
   const w = torchMatrix(layout, theta, name);
   if (mask) {
     const m = torchMatrix(layout, mask, name);

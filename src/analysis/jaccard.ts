@@ -1,4 +1,4 @@
-import type { LayerName, Layout } from '../model/layout.ts';
+import type { Layout } from '../models/layout.ts';
 
 /**
  * Jaccard distances between pruning masks (spec §8, paper §5.1 / Fig 7, Fig 14).
@@ -36,7 +36,7 @@ export function jaccardDistance(x: Mask, y: Mask): number {
 
 export interface LayerJaccard {
   /** Each matrix separately, as the paper plots (even though the masks come from a global threshold). */
-  perLayer: Record<LayerName, number>;
+  perLayer: Record<string, number>;
   /** The whole network as one concatenated mask (the `mask_sim.ipynb` variant). */
   overall: number;
 }
@@ -45,7 +45,7 @@ export function layerJaccard(layout: Layout, maskA: Mask, maskB: Mask): LayerJac
   if (maskA.length !== layout.size || maskB.length !== layout.size) {
     throw new Error(`layerJaccard: masks must have length ${layout.size} (got ${maskA.length}, ${maskB.length})`);
   }
-  const perLayer = {} as Record<LayerName, number>;
+  const perLayer = {} as Record<string, number>;
   for (const l of layout.layers) perLayer[l.name] = jaccardRange(maskA, maskB, l.offset, l.offset + l.size);
   return { perLayer, overall: jaccardRange(maskA, maskB, 0, layout.size) };
 }

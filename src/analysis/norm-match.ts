@@ -1,4 +1,4 @@
-import type { Layout } from '../model/layout.ts';
+import type { Layout } from '../models/layout.ts';
 
 /**
  * Norm ratios for the controlled dense models (spec §5, paper §4.1): a dense model rescaled to

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test, expect } from 'vitest';
 import { currentScale, type Scale } from '../config/scale.ts';
 import type { RunConfig, RunConfigInput } from '../config/schema.ts';
+import { getSetting, selectedSettings, settingAt, type Setting } from '../config/settings.ts';
 import type { ClaimReport, FigureInput } from '../report/types.ts';
 import { getRun, type RunResult } from '../runs/execute.ts';
 import { getRuns, type Job } from '../runs/pool.ts';
@@ -29,7 +30,11 @@ export interface ClaimOutcome {
 }
 
 export interface ClaimContext {
+  /** The scale as this setting trains at it (a setting may train longer or on fewer seeds). */
   scale: Scale;
+  setting: Setting;
+  /** The setting's dense base run of one seed at this scale. */
+  base(seed: number): RunConfigInput;
   /** Gets a run from the store or trains it, with progress; recorded in the report. */
   run(config: RunConfig | RunConfigInput, label: string): Promise<RunResult>;
   /** Several independent runs at once (one per core); results in the order asked. Ask for base
@@ -45,39 +50,50 @@ export interface ClaimDefinition {
   paperRef: string;
   /** The assertion in plain words. */
   assertion: string;
+  /** The settings this claim is tested on (default: mlp-add); each is its own test and verdict. */
+  settings?: string[];
   /** A reason when the claim cannot be decided at this scale (it is then skipped, never passed). */
   undecidable?(scale: Scale): string | null;
   /** Set after reviewing the implementation when the paper's claim does not reproduce: the test
    * becomes `test.fails` (CI stays green and flags the day it starts to pass). Say why, with the
-   * numbers. A function limits it to the scales where the failure was observed. */
-  expectedFailure?: string | ((scale: Scale) => string | null);
+   * numbers. A function limits it to the scales (and settings) where the failure was observed. */
+  expectedFailure?: string | ((scale: Scale, setting: string) => string | null);
   decide(ctx: ClaimContext): Promise<ClaimOutcome>;
 }
 
 const ID_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
+/** The file name of a stored outcome, and the key of a (claim, setting) pair across reports. */
+export const outcomeKey = (id: string, setting: string): string => `${id}@${setting}`;
+
 export function defineClaim(def: ClaimDefinition): ClaimDefinition {
   if (!ID_RE.test(def.id)) throw new Error(`claim id: "${def.id}" is invalid; use kebab-case (a-z, 0-9, -)`);
-  const expectedFailure = typeof def.expectedFailure === 'function' ? def.expectedFailure(currentScale()) : (def.expectedFailure ?? null);
-  const body = async (testCtx: { skip: (note?: string) => void }) => {
-    const scale = currentScale();
+  const settingNames = def.settings ?? ['mlp-add'];
+  for (const n of settingNames) getSetting(n);
+  const bodyFor = (settingName: string) => async (testCtx: { skip: (note?: string) => void }) => {
+    const suiteScale = currentScale();
+    const setting = getSetting(settingName);
+    const at = settingAt(setting, suiteScale);
+    const scale = 'undecidable' in at ? suiteScale : at.scale;
+    const expectedFailure = typeof def.expectedFailure === 'function' ? def.expectedFailure(scale, settingName) : (def.expectedFailure ?? null);
     const started = Date.now();
     const runs: ClaimReport['runs'] = [];
-    const base = { id: def.id, title: def.title, paperQuote: def.paperQuote, paperRef: def.paperRef, assertion: def.assertion, scale: scale.name };
+    const base = { id: def.id, setting: setting.name, settingTitle: setting.title, title: def.title, paperQuote: def.paperQuote, paperRef: def.paperRef, assertion: def.assertion, scale: suiteScale.name };
     const save = (r: ClaimReport) => {
-      mkdirSync(claimResultsDir(scale.name), { recursive: true });
+      mkdirSync(claimResultsDir(suiteScale.name), { recursive: true });
       // statistics may be ±Infinity (a censored median): stored as null, as in results.json
-      return writeFileAtomic(join(claimResultsDir(scale.name), `${def.id}.json`), `${toJson(r)}\n`);
+      return writeFileAtomic(join(claimResultsDir(suiteScale.name), `${outcomeKey(def.id, setting.name)}.json`), `${toJson(r)}\n`);
     };
 
-    const skipReason = def.undecidable?.(scale) ?? null;
+    const skipReason = 'undecidable' in at ? at.undecidable : (def.undecidable?.(scale) ?? null);
     if (skipReason) {
       await save({ ...base, verdict: 'skipped', reason: skipReason, statistics: [], seedTable: { columns: [], rows: [] }, figures: [], runs, durationMs: 0 });
-      testCtx.skip(`${def.id} at ${scale.name} scale: ${skipReason}`);
+      testCtx.skip(`${def.id} on ${setting.name} at ${suiteScale.name} scale: ${skipReason}`);
       return;
     }
+    const run = at as Exclude<typeof at, { undecidable: string }>;
 
-    const progress = progressPrinter(def.id);
+    const progress = progressPrinter(`${def.id} [${setting.name}]`);
     const record = (r: RunResult, label: string) => {
       runs.push({ key: r.key, label, config: r.config, durationMs: r.meta.durationMs, cached: r.cached });
       progress.done(label, r);
@@ -85,6 +101,8 @@ export function defineClaim(def: ClaimDefinition): ClaimDefinition {
     };
     const ctx: ClaimContext = {
       scale,
+      setting,
+      base: run.base,
       run: async (config, label) => record(await getRun(config, { label, onProgress: progress }), label),
       runAll: async (jobs) => (await getRuns(jobs, { onProgress: progress })).map((r, i) => record(r, jobs[i].label)),
     };
@@ -97,13 +115,21 @@ export function defineClaim(def: ClaimDefinition): ClaimDefinition {
     }
     const verdict = outcome.passed ? 'reproduced' : expectedFailure ? 'expected-failure' : 'not-reproduced';
     const reason = expectedFailure && !outcome.passed ? `${outcome.reason} — known: ${expectedFailure}` : outcome.reason;
-    await save({ ...base, verdict, reason, statistics: outcome.statistics, seedTable: outcome.seedTable, figures: outcome.figures, runs, choices: outcome.choices, durationMs: Date.now() - started });
-    expect(outcome.passed, `${def.id} not reproduced: ${outcome.reason}`).toBe(true);
+    const choices = [{ item: 'setting', choice: `${setting.name}: ${setting.title} (${setting.paperRef})${setting.note ? `; ${setting.note}` : ''}` }, ...(outcome.choices ?? [])];
+    await save({ ...base, verdict, reason, statistics: outcome.statistics, seedTable: outcome.seedTable, figures: outcome.figures, runs, choices, durationMs: Date.now() - started });
+    expect(outcome.passed, `${def.id} on ${setting.name} not reproduced: ${outcome.reason}`).toBe(true);
   };
   // unit tests import claim files to exercise `decide` on tiny runs without registering the claim
   if ((globalThis as { __GROK_DEFINE_ONLY__?: boolean }).__GROK_DEFINE_ONLY__) return def;
-  const name = `${def.id}: ${def.title}`;
-  if (expectedFailure) test.fails(name, body);
-  else test(name, body);
+  const selected = selectedSettings();
+  const scale = currentScale();
+  for (const settingName of settingNames) {
+    if (selected && !selected.has(settingName)) continue;
+    const at = settingAt(getSetting(settingName), scale);
+    const expectedFailure = 'undecidable' in at ? null : typeof def.expectedFailure === 'function' ? def.expectedFailure(at.scale, settingName) : (def.expectedFailure ?? null);
+    const name = `${def.id} [${settingName}]: ${def.title}`;
+    if (expectedFailure) test.fails(name, bodyFor(settingName));
+    else test(name, bodyFor(settingName));
+  }
   return def;
 }

@@ -1,5 +1,5 @@
 import type { RunResult } from '../runs/execute.ts';
-import type { Progress } from '../train/train.ts';
+import type { Progress } from '../train/loop.ts';
 
 const fmtTime = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`);
 

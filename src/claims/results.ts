@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../backend/info.ts';
 import { readJson } from '../store/files.ts';
-import type { ClaimReport } from '../report/types.ts';
+import { claimKey, type ClaimReport } from '../report/types.ts';
 
 /** Claim outcomes live in the store beside the runs, so `grok report` rebuilds without training. */
 export const cacheRoot = (): string => process.env.GROK_CACHE ?? join(PACKAGE_ROOT, '.grok-cache');
@@ -16,8 +16,8 @@ export async function readClaimResults(scale: string, dir = claimResultsDir(scal
   const seen = new Map<string, string>();
   for (const [i, c] of claims.entries()) {
     // lm-eval only warns on duplicate task names; a duplicate claim id is an error here
-    if (seen.has(c.id)) throw new Error(`duplicate claim id "${c.id}" in ${files[i]} and ${seen.get(c.id)}`);
-    seen.set(c.id, files[i]);
+    if (seen.has(claimKey(c))) throw new Error(`duplicate claim "${claimKey(c)}" in ${files[i]} and ${seen.get(claimKey(c))}`);
+    seen.set(claimKey(c), files[i]);
   }
   return claims;
 }
@@ -35,8 +35,8 @@ export async function mergeClaimResults(dirs: string[], scale: string): Promise<
   }
   const byId = new Map<string, ClaimReport>();
   for (const c of all) {
-    if (byId.has(c.id)) throw new Error(`report --merge: claim "${c.id}" appears in more than one shard`);
-    byId.set(c.id, c);
+    if (byId.has(claimKey(c))) throw new Error(`report --merge: claim "${claimKey(c)}" appears in more than one shard`);
+    byId.set(claimKey(c), c);
   }
-  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...byId.values()].sort((a, b) => claimKey(a).localeCompare(claimKey(b)));
 }

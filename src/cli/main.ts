@@ -7,20 +7,27 @@ import { mergeClaimResults } from '../claims/results.ts';
 import { currentScale, parseScale } from '../config/scale.ts';
 import { ConfigError, denseRun, parseRunConfig, ticketRun, type RunConfig } from '../config/schema.ts';
 import { genTrainTest } from '../data/split.ts';
-import { parseTaskName } from '../data/tasks.ts';
+import { derivations } from '../derive/index.ts';
+import { losses } from '../losses/index.ts';
+import { models } from '../models/index.ts';
+import { parseTaskName } from '../tasks/modular.ts';
+import { tasks } from '../tasks/index.ts';
+import { SETTINGS } from '../config/settings.ts';
 import { getRun, getStore } from '../runs/execute.ts';
 import { bench } from './bench.ts';
 import { progressReporter } from './progress-bar.ts';
 
 const USAGE = `grok — grokking-tickets harness
 
-  grok train [--config FILE.json] [--task add] [--p 67] [--frac 0.4] [--seed 0] [--epochs 30000]
+  grok train [--config FILE.json] [--model mlp] [--task add] [--p 67] [--frac 0.4] [--seed 0] [--epochs 30000]
              [--eval-every 10] [--snapshot-every 2000] [--wd 1] [--lr 0.001]
              [--keep 0.4 [--from final|EPOCH]]      one dense run, or its grokking ticket with --keep
   grok dataset --task add --p 67 --frac 0.4 --seed N [--asymmetric] --json
   grok report [--scale ci] [--merge DIR…]           rebuild reports/ from stored (or sharded) claim results
   grok info                                         backend, threads, versions, git commit
-  grok bench [--steps 1000] [--warmup 100] [--json] ms per training step on the paper MLP
+  grok list                                         registered models, tasks, losses, derivations, settings
+  grok bench [--steps 1000] [--warmup 100] [--model mlp] [--task add] [--frac 0.4] [--json]
+                                                    ms per training step (default: the paper MLP)
   grok cache ls|verify|gc [--all]                   inspect and clean the run store
 `;
 
@@ -35,7 +42,7 @@ async function cmdTrain(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      config: { type: 'string' }, task: { type: 'string' }, p: { type: 'string' }, frac: { type: 'string' }, seed: { type: 'string' },
+      config: { type: 'string' }, model: { type: 'string' }, task: { type: 'string' }, p: { type: 'string' }, frac: { type: 'string' }, seed: { type: 'string' },
       epochs: { type: 'string' }, 'eval-every': { type: 'string' }, 'snapshot-every': { type: 'string' }, wd: { type: 'string' },
       lr: { type: 'string' }, keep: { type: 'string' }, from: { type: 'string' }, asymmetric: { type: 'boolean' }, json: { type: 'boolean' },
     },
@@ -45,10 +52,10 @@ async function cmdTrain(argv: string[]): Promise<number> {
   if (values.config) {
     config = parseRunConfig(JSON.parse(readFileSync(values.config, 'utf8')));
   } else {
-    if (values.task !== undefined) parseTaskName(values.task);
     const seed = num('seed', values.seed, 0)!;
     config = denseRun({
-      data: { task: values.task as never, p: num('p', values.p), fracTrain: num('frac', values.frac), seed, symmetric: values.asymmetric ? false : undefined },
+      data: { task: values.task, p: num('p', values.p), fracTrain: num('frac', values.frac), seed, symmetric: values.asymmetric ? false : undefined },
+      model: values.model === undefined ? undefined : { name: values.model },
       optim: { weightDecay: num('wd', values.wd), lr: num('lr', values.lr) },
       initSeed: seed,
       epochs: num('epochs', values.epochs),
@@ -122,13 +129,50 @@ async function cmdInfo(): Promise<number> {
   return 0;
 }
 
+/** What can be named in a config: every registered component with its defaults. */
+function cmdList(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const defaults = (schema: { parse(v: unknown): unknown }) => schema.parse({}) as Record<string, unknown>;
+  const listing = {
+    models: models.all().map((m) => ({ name: m.name, description: m.description, paper: m.paperRef, inputs: m.accepts, defaults: defaults(m.schema) })),
+    tasks: tasks.all().map((t) => ({ name: t.name, description: t.description, paper: t.paperRef, loss: t.loss, milestone: t.milestone, defaultModel: t.defaultModel, defaults: defaults(t.schema) })),
+    losses: losses.all().map((l) => ({ name: l.name, description: l.description })),
+    derivations: derivations.all().map((d) => ({ name: d.name, description: d.description, paper: d.paperRef })),
+    settings: SETTINGS.map((st) => ({ name: st.name, title: st.title, paper: st.paperRef, task: st.task, model: st.model })),
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
+    return 0;
+  }
+  const kv = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ');
+  const out: string[] = ['models (--model NAME):'];
+  for (const m of listing.models) out.push(`  ${m.name.padEnd(12)} ${m.description}\n  ${''.padEnd(12)} ${m.paper}; defaults: ${kv(m.defaults)}`);
+  out.push('tasks (--task NAME):');
+  for (const t of listing.tasks) out.push(`  ${t.name.padEnd(12)} ${t.description}; loss ${t.loss}, milestone ${t.milestone.metric} ${t.milestone.metric === 'accuracy' ? '≥' : '≤'} ${t.milestone.threshold}, model ${t.defaultModel}`);
+  out.push('losses:');
+  for (const l of listing.losses) out.push(`  ${l.name.padEnd(12)} ${l.description}`);
+  out.push('derivations (derive.method):');
+  for (const d of listing.derivations) out.push(`  ${d.name.padEnd(12)} ${d.description} (${d.paper})`);
+  out.push('settings (GROK_SETTINGS=a,b):');
+  for (const st of listing.settings) out.push(`  ${st.name.padEnd(22)} ${st.title} (${st.paper})`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
 async function cmdBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { steps: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '100' }, json: { type: 'boolean' } }, strict: true });
-  const r = await bench(num('steps', values.steps)!, num('warmup', values.warmup)!);
+  const { values } = parseArgs({
+    args: argv,
+    options: { steps: { type: 'string', default: '1000' }, warmup: { type: 'string', default: '100' }, model: { type: 'string' }, task: { type: 'string', default: 'add' }, frac: { type: 'string', default: '0.4' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const r = await bench(num('steps', values.steps)!, num('warmup', values.warmup)!, {
+    data: { task: values.task, p: 67, fracTrain: num('frac', values.frac), seed: 0 },
+    model: values.model === undefined ? undefined : { name: values.model },
+  });
   if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     process.stdout.write(`${r.setting}\nbackend: ${r.backend}\n${r.msPerStep.toFixed(3)} ms/step over ${r.steps} steps (after ${r.warmup} warm-up)\n`);
-    process.stdout.write(`modelled ${(r.flopsPerStep / 1e6).toFixed(1)} MFLOP/step → ${r.gflops.toFixed(2)} GFLOP/s\n`);
+    if (r.flopsPerStep !== null && r.gflops !== null) process.stdout.write(`modelled ${(r.flopsPerStep / 1e6).toFixed(1)} MFLOP/step → ${r.gflops.toFixed(2)} GFLOP/s\n`);
   }
   return 0;
 }
@@ -166,12 +210,13 @@ export async function main(argv: string[]): Promise<number> {
       case 'report': return await cmdReport(rest);
       case 'info': return await cmdInfo();
       case 'bench': return await cmdBench(rest);
+      case 'list': return cmdList(rest);
       case 'cache': return await cmdCache(rest);
       case undefined: case '-h': case '--help': case 'help':
         process.stdout.write(USAGE);
         return cmd === undefined ? 1 : 0;
       default:
-        process.stderr.write(`grok: unknown command "${cmd}"; allowed: train, dataset, report, info, bench, cache\n\n${USAGE}`);
+        process.stderr.write(`grok: unknown command "${cmd}"; allowed: train, dataset, report, info, list, bench, cache\n\n${USAGE}`);
         return 2;
     }
   } catch (err) {

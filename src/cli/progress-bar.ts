@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Progress } from '../train/train.ts';
+import type { Progress } from '../train/loop.ts';
 
 /** A redrawing bar on a terminal; plain lines every 10 % elsewhere (CI logs stay readable). */
 export function progressReporter(label: string) {

@@ -39,14 +39,3 @@ export function parseScale(value: string | undefined): Scale {
 }
 
 export const currentScale = (): Scale => parseScale(process.env.GROK_SCALE);
-
-/** The dense base run of one seed at a scale: the paper's MLP and AdamW (schema defaults). */
-export function baseRunInput(scale: Scale, seed: number) {
-  return {
-    data: { task: 'add' as const, p: 67, fracTrain: scale.fracTrain, symmetric: true, seed },
-    initSeed: seed,
-    epochs: scale.epochs,
-    evalEvery: scale.evalEvery,
-    snapshotEvery: scale.snapshotEvery,
-  };
-}

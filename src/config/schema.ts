@@ -1,30 +1,25 @@
 import { z } from 'zod';
-import { TASK_NAMES } from '../data/tasks.ts';
-import { isPrime } from '../data/primes.ts';
+import { derivations } from '../derive/index.ts';
+import { losses } from '../losses/index.ts';
+import type { Layout } from '../models/layout.ts';
+import { models } from '../models/index.ts';
+import type { ModelDef } from '../models/types.ts';
+import type { LossDef } from '../losses/types.ts';
+import { tasks } from '../tasks/index.ts';
+import type { TaskDef, TaskShape } from '../tasks/types.ts';
 
 /**
  * Every run config is validated here, before anything trains or touches the store: a bad value
  * fails at once with the field, the value given and what is allowed (Synaptic-Flow #12 found its
  * density mismatch only after the whole run).
+ *
+ * The data, model and derive groups are unions built from the registries (tasks, models,
+ * derivations): `data.task`, `model.name` and `derive.method` pick the member, whose own schema
+ * gives the fields and defaults. A component registered later (a test's toy model) joins the
+ * unions the next time a config is parsed.
  */
 
 const int = (min: number) => z.number().int().min(min);
-
-export const DataSchema = z.strictObject({
-  task: z.enum(TASK_NAMES).default('add'),
-  p: int(2).refine(isPrime, { message: 'must be a prime' }).default(67),
-  fracTrain: z.number().gt(0).lt(1).default(0.4),
-  /** The authors' pairs a ≤ b, diagonal included (2278 for p = 67; spec §1.1). */
-  symmetric: z.boolean().default(true),
-  /** Seeds the CPython-compatible split. */
-  seed: int(0).default(0),
-});
-
-export const ModelSchema = z.strictObject({
-  dEmb: int(1).default(500),
-  dModel: int(1).default(48),
-  weightScale: z.number().positive().default(1),
-});
 
 export const OptimSchema = z.strictObject({
   lr: z.number().positive().default(1e-3),
@@ -34,90 +29,82 @@ export const OptimSchema = z.strictObject({
   weightDecay: z.number().min(0).default(1),
 });
 
-const DenseFields = {
-  data: DataSchema.default(DataSchema.parse({})),
-  model: ModelSchema.default(ModelSchema.parse({})),
-  optim: OptimSchema.default(OptimSchema.parse({})),
-  /** Seeds θ0; the claims use the same value as data.seed. */
-  initSeed: int(0).default(0),
-  epochs: int(1).default(30_000),
-  evalEvery: int(1).default(10),
-  snapshotEvery: int(1).default(2000),
-};
+export const DEFAULT_TASK = 'add';
 
-export const DenseRunSchema = z.strictObject(DenseFields);
-
-/**
- * A run derived from a trained dense run (open_lth's "branch"): the grokking ticket and its
- * controls. All of them start from the base run's θ0 and train on its split.
- */
-const keepFraction = z.number().gt(0).max(1);
-const fromEpoch = z.union([z.literal('final'), int(0)]).default('final');
-
-export { PAI_METHODS as PAI_SCORERS } from '../prune/scores.ts';
-import { PAI_METHODS } from '../prune/scores.ts';
-
-export const DeriveSchema = z.discriminatedUnion('method', [
-  /** Grokking ticket: global magnitude mask of θ_fromEpoch, rewound to θ0 (spec §4). */
-  z.strictObject({
-    method: z.literal('magnitude'),
-    base: DenseRunSchema,
-    /** Which snapshot of the base run is pruned: 'final' or an epoch that was snapshotted. */
-    fromEpoch,
-    /** Fraction of weights KEPT (the authors' "sparsity"); pruning ratio k = 1 − keepFraction. */
-    keepFraction,
-    /** A sweep to extreme ratios may prune a whole layer; anywhere else that is an error. */
-    allowEmptyLayers: z.boolean().default(false),
-  }),
-  /** Controlled dense model (spec §5): θ0 scaled so its L1 or L2 norm equals the ticket's. */
-  z.strictObject({
-    method: z.literal('normMatched'),
-    base: DenseRunSchema,
-    fromEpoch,
-    keepFraction,
-    norm: z.enum(['l1', 'l2']),
-    /** 'paper': global norms ‖θ0⊙m‖/‖θ0‖; 'code': the authors' sum of per-layer norms (spec §12.6). */
-    ratio: z.enum(['paper', 'code']).default('paper'),
-  }),
-  /** Pruning at initialisation (spec §6): a mask from PaI scores, rewound to θ0. */
-  z.strictObject({
-    method: z.literal('pai'),
-    base: DenseRunSchema,
-    scorer: z.enum(PAI_METHODS),
-    /** 'init' scores θ0 (the paper, App. G); 'final' scores the trained weights (the authors' code default). */
-    scoreAt: z.enum(['init', 'final']).default('init'),
-    keepFraction,
-    /** Seeds the random scorer. */
-    scoreSeed: int(0).default(0),
-  }),
-  /** Edge-popup (spec §7): learn per-layer top-k scores on the frozen (or trained) θ_fromEpoch. */
-  z.strictObject({
-    method: z.literal('edgePopup'),
-    base: DenseRunSchema,
-    /** The memorising checkpoint θ_mem. */
-    fromEpoch: int(0),
-    keepFraction,
-    /** false: "EP w/o WD" (weights frozen); true: "EP w/ WD" (weights and scores trained). */
-    trainWeights: z.boolean(),
-    scoreSeed: int(0).default(0),
-  }),
-  /** Plain continuation of the dense run from θ_fromEpoch (Table 1's "WD" arm). */
-  z.strictObject({
-    method: z.literal('continue'),
-    base: DenseRunSchema,
-    fromEpoch: int(0),
-  }),
-]);
-
-export const RunSchema = z.strictObject({ ...DenseFields, derive: DeriveSchema.optional() });
-
-export type DataConfig = z.output<typeof DataSchema>;
-export type ModelConfig = z.output<typeof ModelSchema>;
+/** The data group: `task` and that task's fields. Every task has `seed` (its split or sample seed). */
+export type DataConfig = { task: string; seed: number; p?: number; fracTrain?: number; symmetric?: boolean } & Record<string, unknown>;
+/** The model group: `name` and that model's fields. */
+export type ModelConfig = { name: string; weightScale?: number } & Record<string, unknown>;
 export type OptimConfig = z.output<typeof OptimSchema>;
-export type DenseRunConfig = z.output<typeof DenseRunSchema>;
-export type DeriveConfig = z.output<typeof DeriveSchema>;
-export type RunConfig = z.output<typeof RunSchema>;
-export type RunConfigInput = z.input<typeof RunSchema>;
+
+export interface DenseRunConfig {
+  data: DataConfig;
+  model: ModelConfig;
+  optim: OptimConfig;
+  /** Seeds θ0; the claims use the same value as data.seed. */
+  initSeed: number;
+  epochs: number;
+  evalEvery: number;
+  snapshotEvery: number;
+}
+
+/** A run derived from a dense base run; `method` names a registered derivation. */
+export type DeriveConfig = { method: string; base: DenseRunConfig; keepFraction?: number; fromEpoch?: number | 'final' } & Record<string, unknown>;
+export interface RunConfig extends DenseRunConfig {
+  derive?: DeriveConfig;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };
+export type RunConfigInput = DeepPartial<Omit<RunConfig, 'derive'>> & { derive?: Record<string, unknown> };
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Fills the discriminators: the task defaults to add, the model to the task's default model. */
+function withDiscriminators(input: unknown): unknown {
+  if (!isObject(input)) return input;
+  const data = input.data === undefined ? {} : input.data;
+  if (!isObject(data)) return input;
+  const task = data.task ?? DEFAULT_TASK;
+  const model = input.model === undefined ? {} : input.model;
+  if (!isObject(model)) return { ...input, data: { ...data, task } };
+  const name = model.name ?? (typeof task === 'string' && tasks.has(task) ? tasks.get(task).defaultModel : 'mlp');
+  return { ...input, data: { ...data, task }, model: { ...model, name } };
+}
+
+function unionOf(key: string, members: { name: string; schema: z.ZodObject<any> }[]) {
+  const options = members.map((m) => m.schema.extend({ [key]: z.literal(m.name) }));
+  return options.length === 1 ? options[0] : z.discriminatedUnion(key, options as [z.ZodObject<any>, z.ZodObject<any>, ...z.ZodObject<any>[]]);
+}
+
+interface Schemas {
+  version: string;
+  dense: z.ZodType<DenseRunConfig>;
+  run: z.ZodType<RunConfig>;
+}
+let built: Schemas | undefined;
+
+/** The run schemas from the registries as they are now (rebuilt after a registration). */
+export function schemas(): Schemas {
+  const version = [tasks.version, models.version, derivations.version].join('.');
+  if (built?.version === version) return built;
+  const denseFields = {
+    data: unionOf('task', tasks.all()),
+    model: unionOf('name', models.all()),
+    optim: OptimSchema.default(OptimSchema.parse({})),
+    initSeed: int(0).default(0),
+    epochs: int(1).default(30_000),
+    evalEvery: int(1).default(10),
+    snapshotEvery: int(1).default(2000),
+  };
+  const dense = z.preprocess(withDiscriminators, z.strictObject(denseFields));
+  const derive = unionOf(
+    'method',
+    derivations.all().map((d) => ({ name: d.name, schema: z.strictObject({ base: dense, ...d.fields }) })),
+  );
+  const run = z.preprocess(withDiscriminators, z.strictObject({ ...denseFields, derive: derive.optional() }));
+  built = { version, dense: dense as unknown as z.ZodType<DenseRunConfig>, run: run as unknown as z.ZodType<RunConfig> };
+  return built;
+}
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -132,6 +119,8 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return v;
 }
 
+const DISCRIMINATORS: Record<string, () => string[]> = { task: () => tasks.names(), name: () => models.names(), method: () => derivations.names() };
+
 /** "data.p: 66 is invalid (must be a prime)" — the field, the value given and what is allowed. */
 export function formatIssues(error: z.ZodError, input: unknown): string[] {
   return error.issues.map((issue) => {
@@ -141,43 +130,97 @@ export function formatIssues(error: z.ZodError, input: unknown): string[] {
     let allowed = issue.message;
     if (issue.code === 'invalid_value' && 'values' in issue) allowed = `allowed values: ${(issue.values as unknown[]).join(', ')}`;
     if (issue.code === 'unrecognized_keys') return `${field}: unknown field(s) ${issue.keys.join(', ')}`;
+    if (issue.code === 'invalid_union') {
+      // an unknown task / model / method: say which are registered
+      const last = String(issue.path.at(-1) ?? '');
+      const disc = 'discriminator' in issue ? String((issue as { discriminator?: string }).discriminator) : undefined;
+      const key = disc ?? (last in DISCRIMINATORS ? last : undefined);
+      if (key && DISCRIMINATORS[key]) {
+        const at = [...issue.path, ...(disc && last !== disc ? [disc] : [])];
+        const v = valueAt(input, at);
+        return `${at.map(String).join('.')}: ${v === undefined ? 'missing' : JSON.stringify(v)} is invalid (registered: ${DISCRIMINATORS[key]().join(', ')})`;
+      }
+    }
     return `${field}: ${shown} is invalid (${allowed})`;
   });
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+/** The registered components a config names, and the layout they make. */
+export interface Resolved {
+  task: TaskDef;
+  model: ModelDef;
+  loss: LossDef;
+  shape: TaskShape;
+  layout: Layout;
+}
+
+export function resolve(c: DenseRunConfig): Resolved {
+  const task = tasks.get(c.data.task);
+  const model = models.get(c.model.name);
+  const loss = losses.get(task.loss);
+  const { task: _t, ...dataFields } = c.data;
+  const { name: _n, ...modelFields } = c.model;
+  const shape = task.shape(dataFields);
+  return { task, model, loss, shape, layout: model.layout(modelFields, shape) };
+}
+
+/** Cross-group checks: the model can take the task's input, and the task's own rules. */
+function checkSetting(c: DenseRunConfig, where = ''): string[] {
+  const task = tasks.get(c.data.task);
+  const model = models.get(c.model.name);
+  const { task: _t, ...dataFields } = c.data;
+  const issues = (task.check?.(dataFields) ?? []).map((s) => where + s);
+  const shape = task.shape(dataFields);
+  if (!model.accepts.includes(shape.inputKind)) {
+    issues.push(`${where}model.name: ${JSON.stringify(model.name)} is invalid (it takes ${model.accepts.join(' or ')} inputs; task ${task.name} gives ${shape.inputKind}; use --model ${task.defaultModel})`);
+  } else if (shape.commutative === false && !model.orderAware) {
+    issues.push(`${where}model.name: ${JSON.stringify(model.name)} is invalid (its output cannot depend on the order of the tokens, so it cannot learn ${task.name}, which is not commutative; use --model ${task.defaultModel})`);
+  }
+  if (issues.length) return issues;
+  try {
+    resolve(c);
+  } catch (err) {
+    issues.push(`${where}model: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return issues;
+}
+
+export function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input);
   if (!r.success) throw new ConfigError(formatIssues(r.error, input));
-  const out = r.data as z.output<S>;
-  checkDerivation(out);
+  const out = r.data;
+  const issues = checkSetting(out as unknown as DenseRunConfig);
+  const derive = (out as RunConfig).derive;
+  if (derive) issues.push(...checkSetting(derive.base, 'derive.base.'), ...checkDerivation(out as RunConfig));
+  if (issues.length) throw new ConfigError(issues);
   return out;
 }
 
-export const parseRunConfig = (input: unknown): RunConfig => parseWith(RunSchema, input);
+export const parseRunConfig = (input: unknown): RunConfig => parseWith(schemas().run, input);
 
 /** A derived run trains the same network on the same split as its base. */
-function checkDerivation(cfg: unknown): void {
-  const c = cfg as Partial<RunConfig>;
-  if (!c.derive) return;
+function checkDerivation(c: RunConfig): string[] {
+  const d = c.derive!;
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const issues: string[] = [];
-  if (!same(c.data, c.derive.base.data)) issues.push('data: must equal derive.base.data (a ticket is trained on its base run\'s split)');
-  if (!same(c.model, c.derive.base.model)) issues.push('model: must equal derive.base.model');
-  if (c.initSeed !== c.derive.base.initSeed) issues.push('initSeed: must equal derive.base.initSeed (tickets rewind to the base run\'s θ0)');
-  const from = 'fromEpoch' in c.derive ? c.derive.fromEpoch : undefined;
+  if (!same(c.data, d.base.data)) issues.push('data: must equal derive.base.data (a ticket is trained on its base run\'s split)');
+  if (!same(c.model, d.base.model)) issues.push('model: must equal derive.base.model');
+  if (c.initSeed !== d.base.initSeed) issues.push('initSeed: must equal derive.base.initSeed (tickets rewind to the base run\'s θ0)');
+  const from = d.fromEpoch;
   if (typeof from === 'number') {
-    const b = c.derive.base;
+    const b = d.base;
     if (from > b.epochs || (from % b.snapshotEvery !== 0 && from !== b.epochs)) {
       issues.push(`derive.fromEpoch: ${from} is invalid (the base run snapshots 0, ${b.snapshotEvery}, 2·${b.snapshotEvery}, … and ${b.epochs}; or use 'final')`);
     }
   }
-  if (issues.length) throw new ConfigError(issues);
+  return issues;
 }
 
-export const DEFAULT_RUN: RunConfig = RunSchema.parse({});
+/** The default run: the paper MLP on modular addition (the defaults of every group). */
+export const defaultRun = (): RunConfig => schemas().run.parse({});
 
 /** The dense base run's config as a full RunConfig. */
-export function denseRun(input: z.input<typeof DenseRunSchema>): RunConfig {
+export function denseRun(input: RunConfigInput): RunConfig {
   return parseRunConfig(input);
 }
 
@@ -188,9 +231,7 @@ export interface DeriveOverrides {
 }
 
 /** A run derived from `base` (a dense run): same split, θ0 and, unless overridden, training. */
-type WithoutBase<T> = T extends unknown ? Omit<T, 'base'> : never;
-
-export function derivedRun(base: RunConfig, derive: WithoutBase<z.input<typeof DeriveSchema>>, overrides: DeriveOverrides = {}): RunConfig {
+export function derivedRun(base: RunConfig, derive: { method: string } & Record<string, unknown>, overrides: DeriveOverrides = {}): RunConfig {
   const { derive: _ignored, ...dense } = base;
   return parseRunConfig({
     ...dense,

@@ -7,7 +7,6 @@
  */
 import { isPrime } from './primes.ts';
 import { PythonRandom } from './python-random.ts';
-import { label, parseTaskName, type TaskName } from './tasks.ts';
 
 export type Pair = [number, number];
 
@@ -25,22 +24,6 @@ export interface SplitConfig {
 export interface Split {
   train: Pair[];
   test: Pair[];
-}
-
-export interface DatasetConfig extends SplitConfig {
-  task: TaskName;
-}
-
-/** One split as flat columns; row i is the i-th pair of `genTrainTest` (shuffled order). */
-export interface Dataset {
-  trainA: Int32Array;
-  trainB: Int32Array;
-  trainY: Int32Array;
-  testA: Int32Array;
-  testB: Int32Array;
-  testY: Int32Array;
-  p: number;
-  task: TaskName;
 }
 
 export function validateSplitConfig(cfg: SplitConfig): void {
@@ -76,23 +59,4 @@ export function genTrainTest(cfg: SplitConfig): Split {
   // Python's int() truncates the same IEEE double product, so floor gives the same count.
   const div = Math.floor(cfg.fracTrain * pairs.length);
   return { train: pairs.slice(0, div), test: pairs.slice(div) };
-}
-
-export function makeDataset(cfg: DatasetConfig): Dataset {
-  const task = parseTaskName(cfg.task);
-  const { train, test } = genTrainTest(cfg);
-  const columns = (pairs: Pair[]) => {
-    const a = new Int32Array(pairs.length);
-    const b = new Int32Array(pairs.length);
-    const y = new Int32Array(pairs.length);
-    pairs.forEach(([x, z], i) => {
-      a[i] = x;
-      b[i] = z;
-      y[i] = label(task, x, z, cfg.p);
-    });
-    return { a, b, y };
-  };
-  const tr = columns(train);
-  const te = columns(test);
-  return { trainA: tr.a, trainB: tr.b, trainY: tr.y, testA: te.a, testB: te.b, testY: te.y, p: cfg.p, task };
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Layout } from '../model/layout.ts';
-import { backward, crossEntropyGrad, forward, toFlat, toParams, type ForwardCache, type TokenBatch } from '../model/mlp.ts';
+import { crossEntropyGrad } from '../losses/cross-entropy.ts';
+import { checkTheta, toFlat, toParams, type Layout } from '../models/layout.ts';
+import { backward, forward, type ForwardCache, type TokenBatch } from '../models/mlp.ts';
+import { gradientAt } from '../models/registry.ts';
 import { globalMask } from './mask.ts';
-import { checkTheta } from './snip.ts';
 
 /** The authors' GraSP constants (spec §6.4). */
 export const GRASP_TEMPERATURE = 200;
@@ -36,10 +37,7 @@ function temperedLogitGrad(logits: tf.Tensor2D, batch: TokenBatch, temperature: 
 /** ∇θ of mean CE(logits/T), float32, masks all ones. */
 export function temperedGradient(layout: Layout, theta: Float32Array, batch: TokenBatch, temperature: number): Float32Array {
   checkTheta(layout, theta);
-  return tf.tidy(() => {
-    const cache = forward(toParams(theta, layout), batch);
-    return toFlat(backward(cache, temperedLogitGrad(cache.logits, batch, temperature), batch), layout);
-  });
+  return gradientAt(layout, theta, batch, (out) => temperedLogitGrad(out, batch, temperature));
 }
 
 /**
@@ -55,10 +53,10 @@ function gatedTemperedGradient(layout: Layout, theta: Float32Array, batch: Token
   return tf.tidy(() => {
     const free = forward(toParams(theta, layout), batch);
     const H = tf.mul(free.Z, gate) as tf.Tensor2D;
-    const logits = tf.matMul(H, free.Qt) as tf.Tensor2D;
+    const out = tf.matMul(H, free.Qt) as tf.Tensor2D;
     // backward gates dZ by step(cache.Z); step(gate) = gate, which pins the pattern.
-    const cache: ForwardCache = { ...free, Z: gate, H, logits };
-    return toFlat(backward(cache, temperedLogitGrad(logits, batch, temperature), batch), layout);
+    const cache: ForwardCache = { ...free, Z: gate, H, out };
+    return toFlat(backward(cache, temperedLogitGrad(out, batch, temperature), batch), layout);
   });
 }
 
@@ -83,6 +81,10 @@ export function graspHessianGradient(layout: Layout, theta: Float32Array, batch:
   if (!(T > 0) || !Number.isFinite(T)) throw new Error(`GraSP temperature must be a positive finite number, got ${T}`);
   if (!(rel > 0) || !Number.isFinite(rel)) throw new Error(`GraSP fdEps (relative step) must be a positive finite number, got ${rel}`);
   checkTheta(layout, theta);
+  if (layout.model !== 'mlp') {
+    // the frozen-gate difference needs the model's pre-activations; without it Hg is off by 5.8× max|Hg| (above)
+    throw new Error(`GraSP: implemented for the mlp only (its Hessian-gradient product freezes the MLP's ReLU pattern); model ${layout.model} has no such path`);
+  }
   const gate = tf.tidy(() => tf.step(forward(toParams(theta, layout), batch).Z) as tf.Tensor2D);
   try {
     const g = Float64Array.from(temperedGradient(layout, theta, batch, T));

@@ -54,3 +54,24 @@ export function assertMask(mask: Float32Array, layers: { name: string; offset: n
     }
   }
 }
+
+/**
+ * The global rule over a model's prunable matrices only (spec §4.3): the threshold is taken over
+ * their scores, and a matrix that is not prunable keeps every weight. When every matrix is
+ * prunable (all the paper's models) this is exactly `globalMask`.
+ */
+export function layoutMask(layout: { layers: { offset: number; size: number; prunable: boolean }[]; size: number }, scores: ArrayLike<number>, keepFraction: number): Float32Array {
+  if (scores.length !== layout.size) throw new Error(`scores: ${scores.length} entries; the layout has ${layout.size}`);
+  const prunable = layout.layers.filter((l) => l.prunable);
+  if (prunable.length === layout.layers.length) return globalMask(scores, keepFraction);
+  if (prunable.length === 0) throw new Error('the model has no prunable matrix');
+  const n = prunable.reduce((a, l) => a + l.size, 0);
+  const sub = new Float64Array(n);
+  let o = 0;
+  for (const l of prunable) for (let i = 0; i < l.size; i++) sub[o++] = scores[l.offset + i];
+  const m = globalMask(sub, keepFraction);
+  const out = new Float32Array(layout.size).fill(1);
+  o = 0;
+  for (const l of prunable) for (let i = 0; i < l.size; i++) out[l.offset + i] = m[o++];
+  return out;
+}

@@ -1,7 +1,8 @@
-import type { Layout } from '../model/layout.ts';
-import type { TokenBatch } from '../model/mlp.ts';
+import type { Layout } from '../models/layout.ts';
+import type { TokenBatch } from '../models/mlp.ts';
+import type { Batch } from '../models/types.ts';
 import { graspScores, type GraspOptions } from './grasp.ts';
-import { globalMask } from './mask.ts';
+import { layoutMask } from './mask.ts';
 import { randomScores } from './random.ts';
 import { snipScores } from './snip.ts';
 import { synflowScores } from './synflow.ts';
@@ -27,7 +28,7 @@ export function paiScores(
   method: PaiMethod | string,
   layout: Layout,
   theta: Float32Array,
-  batch: TokenBatch,
+  batch: Batch,
   seed: number | string,
   opts: PaiOptions = {},
 ): Float64Array {
@@ -38,7 +39,7 @@ export function paiScores(
     case 'snip':
       return snipScores(layout, theta, batch);
     case 'grasp':
-      return graspScores(layout, theta, batch, opts);
+      return graspScores(layout, theta, batch as TokenBatch, opts);
     case 'synflow':
       return synflowScores(layout, theta, batch);
   }
@@ -48,10 +49,10 @@ export function paiMask(
   method: PaiMethod | string,
   layout: Layout,
   theta: Float32Array,
-  batch: TokenBatch,
+  batch: Batch,
   seed: number | string,
   keepFraction: number,
   opts: PaiOptions = {},
 ): Float32Array {
-  return globalMask(paiScores(method, layout, theta, batch, seed, opts), keepFraction);
+  return layoutMask(layout, paiScores(method, layout, theta, batch, seed, opts), keepFraction);
 }

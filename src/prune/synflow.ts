@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Layout } from '../model/layout.ts';
-import { backward, forward, toFlat, toParams, type TokenBatch } from '../model/mlp.ts';
+import { checkTheta, type Layout } from '../models/layout.ts';
+import type { TokenBatch } from '../models/mlp.ts';
+import { gradientAt } from '../models/registry.ts';
+import type { Batch } from '../models/types.ts';
 import { globalMask } from './mask.ts';
-import { checkTheta } from './snip.ts';
 
 /**
  * The authors' SynFlow (spec §6.5): single shot, the REAL training tokens as input (not an
@@ -15,15 +16,12 @@ import { checkTheta } from './snip.ts';
  * hidden unit (embedding dimension, neuron, output-embedding dimension) the incoming scores sum to
  * the outgoing ones (checked in test/prune/pai.test.ts).
  */
-export function synflowScores(layout: Layout, theta: Float32Array, batch: TokenBatch): Float64Array {
+export function synflowScores(layout: Layout, theta: Float32Array, batch: Batch): Float64Array {
   checkTheta(layout, theta);
   const abs = Float32Array.from(theta, Math.abs);
   // G = ∂R/∂logits = 1; with |θ| every pre-activation is ≥ 0, so backward's ReLU gate is 1
   // wherever the activation is positive and 0 only at exact zeros (as torch's ReLU′(0) = 0).
-  const grad = tf.tidy(() => {
-    const cache = forward(toParams(abs, layout), batch);
-    return toFlat(backward(cache, tf.onesLike(cache.logits) as tf.Tensor2D, batch), layout);
-  });
+  const grad = gradientAt(layout, abs, batch, (out) => tf.onesLike(out) as tf.Tensor2D);
   const out = new Float64Array(layout.size);
   for (let i = 0; i < out.length; i++) out[i] = Math.abs(grad[i] * abs[i]);
   return checkSynflow(out, 'float32');
@@ -37,6 +35,7 @@ export function synflowScores(layout: Layout, theta: Float32Array, batch: TokenB
  */
 export function synflowScoresF64(layout: Layout, theta: Float32Array, batch: TokenBatch): Float64Array {
   checkTheta(layout, theta);
+  if (layout.model !== 'mlp') throw new Error(`synflowScoresF64: the closed form is the mlp's; model ${layout.model} has none (use synflowScores)`);
   const { p, dEmb: D, dModel: M } = layout.dims;
   const [lU, lE, lIn, lOut] = layout.layers;
   const abs = (l: typeof lU) => Float64Array.from(theta.subarray(l.offset, l.offset + l.size), Math.abs);
@@ -117,6 +116,6 @@ function checkSynflow(scores: Float64Array, precision: string): Float64Array {
   return scores;
 }
 
-export function synflowMask(layout: Layout, theta: Float32Array, batch: TokenBatch, keepFraction: number): Float32Array {
+export function synflowMask(layout: Layout, theta: Float32Array, batch: Batch, keepFraction: number): Float32Array {
   return globalMask(synflowScores(layout, theta, batch), keepFraction);
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isVerdict } from './format.ts';
-import type { ReportInput, Verdict } from './types.ts';
+import { claimKey, type ReportInput, type Verdict } from './types.ts';
 
 /**
  * The previous report's verdicts, so a reader sees at a glance which claims changed since the last
@@ -38,13 +38,13 @@ export interface Comparison {
 export function compareWithPrevious(current: ReportInput, previous: ReportInput | null): Comparison | null {
   if (!previous) return null;
   const before = new Map<string, Verdict>();
-  for (const c of previous.claims) if (c && typeof c.id === 'string' && isVerdict(c.verdict)) before.set(c.id, c.verdict);
+  for (const c of previous.claims) if (c && typeof c.id === 'string' && isVerdict(c.verdict)) before.set(claimKey(c), c.verdict);
   const byClaim = new Map<string, { previous: Verdict | null; changed: boolean }>();
   for (const c of current.claims) {
-    const prev = before.get(c.id) ?? null;
-    byClaim.set(c.id, { previous: prev, changed: prev !== null && prev !== c.verdict });
+    const prev = before.get(claimKey(c)) ?? null;
+    byClaim.set(claimKey(c), { previous: prev, changed: prev !== null && prev !== c.verdict });
   }
-  const now = new Set(current.claims.map((c) => c.id));
+  const now = new Set(current.claims.map(claimKey));
   return {
     previousGeneratedAt: String(previous.generatedAt ?? 'unknown'),
     byClaim,

@@ -32,7 +32,7 @@ export async function renderFigures(input: ReportInput, outDir: string): Promise
   const claimSlug = slugger();
   const out: ClaimFigures[] = [];
   for (const claim of input.claims) {
-    const dir = claimSlug(claim.id);
+    const dir = claimSlug(claim.setting ? `${claim.id}-${claim.setting}` : claim.id);
     const figSlug = slugger();
     const figures: RenderedFigure[] = [];
     for (const figure of claim.figures ?? []) {

@@ -3,7 +3,7 @@ import type { ClaimFigures, RenderedFigure } from './figures.ts';
 import {
   MISSING, VERDICT_LABEL, escapeHtml as h, formatCell, formatDuration, formatNumber, formatP, verdictCounts,
 } from './format.ts';
-import type { ClaimReport, ReportInput, Verdict } from './types.ts';
+import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './types.ts';
 
 /**
  * index.html: one self-contained file (inline CSS and SVG, no scripts, no web fonts) so it can be
@@ -58,19 +58,34 @@ export function scopeSvgIds(svg: string, prefix: string): string {
 }
 
 function previousCell(c: ClaimReport, cmp: Comparison | null): string {
-  const entry = cmp?.byClaim.get(c.id);
+  const entry = cmp?.byClaim.get(claimKey(c));
   if (!entry || entry.previous === null) return '<td class="muted">new</td>';
   if (!entry.changed) return '<td class="muted">unchanged</td>';
   return `<td class="changed">was ${badge(entry.previous)}</td>`;
 }
 
+/**
+ * The top table: claims as rows, settings as columns, a verdict in each cell linking to its
+ * section (a claim not tested on a setting leaves the cell empty).
+ */
 function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison | null): string {
-  const head = ['claim', 'title', 'paper', 'verdict', ...(cmp ? ['compared with the previous report'] : [])];
-  const rows = input.claims.map((c, i) => {
-    const link = `<a href="#claim-${h(dirs[i]!.dir)}"><code>${h(c.id)}</code></a>`;
-    return `<tr><td>${link}</td><td>${h(c.title)}</td><td>${h(c.paperRef)}</td><td>${badge(c.verdict)}</td>${cmp ? previousCell(c, cmp) : ''}</tr>`;
+  const settings = [...new Set(input.claims.map((c) => c.setting ?? ''))];
+  const titles = new Map(input.claims.map((c) => [c.setting ?? '', c.settingTitle ?? c.setting ?? '']));
+  const ids = [...new Set(input.claims.map((c) => c.id))];
+  const cell = (id: string, setting: string) => {
+    const i = input.claims.findIndex((c) => c.id === id && (c.setting ?? '') === setting);
+    if (i < 0) return '<td class="muted">·</td>';
+    const c = input.claims[i];
+    const e = cmp?.byClaim.get(claimKey(c));
+    const change = !cmp ? '' : !e || e.previous === null ? ' <span class="muted">new</span>' : e.changed ? ` <span class="changed">was ${badge(e.previous)}</span>` : '';
+    return `<td><a href="#claim-${h(dirs[i]!.dir)}">${badge(c.verdict)}</a>${change}</td>`;
+  };
+  const head = ['claim', 'paper', ...settings.map((s) => (s ? `<code>${h(s)}</code><br><span class="muted">${h(titles.get(s) ?? '')}</span>` : 'verdict'))];
+  const rows = ids.map((id) => {
+    const c = input.claims.find((x) => x.id === id)!;
+    return `<tr><td><code>${h(id)}</code><br>${h(c.title)}</td><td>${h(c.paperRef)}</td>${settings.map((s) => cell(id, s)).join('')}</tr>`;
   });
-  const th = head.map((x) => `<th>${h(x)}</th>`).join('');
+  const th = head.map((x) => `<th>${x}</th>`).join('');
   return `<table class="summary"><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
@@ -87,7 +102,8 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
   const parts: string[] = [];
   parts.push(`<section class="claim" id="claim-${h(figs.dir)}">`);
   parts.push(`<h2>${badge(c.verdict)} ${h(c.title)} <code class="muted">${h(c.id)}</code></h2>`);
-  const entry = cmp?.byClaim.get(c.id);
+  if (c.setting) parts.push(`<p class="setting">Setting: <code>${h(c.setting)}</code> — ${h(c.settingTitle ?? '')}</p>`);
+  const entry = cmp?.byClaim.get(claimKey(c));
   if (entry?.changed && entry.previous) {
     parts.push(`<p class="changed">Verdict changed: the previous report said ${badge(entry.previous)}, this one says ${badge(c.verdict)}.</p>`);
   }

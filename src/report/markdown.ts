@@ -2,7 +2,7 @@ import type { Comparison } from './compare.ts';
 import type { ClaimFigures } from './figures.ts';
 import { MISSING, VERDICT_ICON, VERDICT_LABEL, formatCell, formatDuration, formatNumber, formatP, verdictCounts } from './format.ts';
 import { REPORT_TITLE } from './html.ts';
-import type { ClaimReport, ReportInput, Verdict } from './types.ts';
+import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './types.ts';
 
 /**
  * summary.md: the same content as index.html for places that render Markdown (GitHub, PR comments),
@@ -28,16 +28,16 @@ function table(head: string[], rows: string[][], right: number[] = []): string {
 }
 
 function previousCell(c: ClaimReport, cmp: Comparison): string {
-  const e = cmp.byClaim.get(c.id);
+  const e = cmp.byClaim.get(claimKey(c));
   if (!e || e.previous === null) return 'new';
   return e.changed ? `**changed** (was ${verdict(e.previous)})` : 'unchanged';
 }
 
 function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null): string {
   const out: string[] = [];
-  out.push(`## ${md(c.title)} (\`${c.id.replace(/`/g, "'")}\`)`, '');
+  out.push(`## ${md(c.title)} (\`${c.id.replace(/`/g, "'")}\`${c.setting ? ` on \`${c.setting.replace(/`/g, "'")}\`` : ''})`, '');
   out.push(`Verdict: ${verdict(c.verdict)}`, '');
-  const e = cmp?.byClaim.get(c.id);
+  const e = cmp?.byClaim.get(claimKey(c));
   if (e?.changed && e.previous) out.push(`**Verdict changed** since the previous report: was ${verdict(e.previous)}.`, '');
   out.push(...String(c.paperQuote ?? '').split(/\r?\n/).map((l) => `> ${md(l)}`), '>', `> — paper, ${md(c.paperRef)}`, '');
   out.push(`**Assertion:** ${md(c.assertion)}`, '');
@@ -87,9 +87,9 @@ export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp:
     const gone = cmp.removed.length ? ` No longer present: ${cmp.removed.map(md).join(', ')}.` : '';
     out.push(`Compared with the previous report of ${md(cmp.previousGeneratedAt)}.${gone}`, '');
   }
-  const head = ['claim', 'title', 'paper', 'verdict', ...(cmp ? ['compared with the previous report'] : [])];
+  const head = ['claim', 'setting', 'title', 'paper', 'verdict', ...(cmp ? ['compared with the previous report'] : [])];
   out.push(table(head, input.claims.map((c, i) => [
-    `[${md(c.id)}](#${figures[i]!.dir.toLowerCase()})`, md(c.title), md(c.paperRef), verdict(c.verdict), ...(cmp ? [previousCell(c, cmp)] : []),
+    `[${md(c.id)}](#${figures[i]!.dir.toLowerCase()})`, md(c.setting ?? ''), md(c.title), md(c.paperRef), verdict(c.verdict), ...(cmp ? [previousCell(c, cmp)] : []),
   ])), '');
   input.claims.forEach((c, i) => {
     out.push(`<a id="${figures[i]!.dir.toLowerCase()}"></a>`, '');

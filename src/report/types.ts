@@ -42,6 +42,11 @@ export interface ClaimReport {
   runs: { key: string; label: string; config: unknown; durationMs?: number; cached?: boolean }[];
   choices?: { item: string; choice: string }[];   // paper-vs-code decisions used by this claim
   scale: string; durationMs?: number;
+  /** added: the setting (task × model × hyperparameters) this outcome is for; one claim has one per setting. */
+  setting?: string; settingTitle?: string;
 }
 
 export interface ReportInput { generatedAt: string; environment: Record<string, string>; scale: string; claims: ClaimReport[] }
+
+/** One outcome per (claim, setting): the key that names it across shards and reports. */
+export const claimKey = (c: Pick<ClaimReport, 'id' | 'setting'>): string => (c.setting ? `${c.id}@${c.setting}` : c.id);

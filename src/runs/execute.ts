@@ -1,19 +1,18 @@
 import { initBackend } from '../backend/choose.ts';
 import { environment, type Environment } from '../backend/info.ts';
-import { DEFAULT_RUN, parseRunConfig, type RunConfig, type RunConfigInput } from '../config/schema.ts';
-import { makeDataset } from '../data/split.ts';
-import { initTheta } from '../model/init.ts';
-import { mlpLayout, type Layout } from '../model/layout.ts';
-import { normRatios, scaleTheta } from '../analysis/norm-match.ts';
-import { makeTokenBatch } from '../model/mlp.ts';
-import { magnitudeMask } from '../prune/magnitude.ts';
-import { assertMask, globalMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
-import { paiScores } from '../prune/scores.ts';
+import { defaultRun, parseRunConfig, resolve, type DenseRunConfig, type RunConfig, type RunConfigInput } from '../config/schema.ts';
+import { derivations } from '../derive/index.ts';
+import type { Prepared } from '../derive/types.ts';
+import { losses } from '../losses/index.ts';
+import type { Layout } from '../models/layout.ts';
+import { modelInit, models } from '../models/index.ts';
+import { assertMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
 import { codeVersion, runKey } from '../store/hash.ts';
 import { openRun, RunStore, type RunContext } from '../store/store.ts';
+import { tasks } from '../tasks/index.ts';
+import { trainLoop, type Progress, type ResumeState, type RunLog } from '../train/loop.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
-import { initScores, trainEdgePopup } from '../train/edge-popup.ts';
-import { train, type Progress, type ResumeState, type RunLog, type TrainIO } from '../train/train.ts';
+import { denseStepper } from '../train/steppers/dense.ts';
 
 /**
  * One run = one directory in the store, keyed by its normalised config and the code version.
@@ -23,23 +22,27 @@ import { train, type Progress, type ResumeState, type RunLog, type TrainIO } fro
 
 /**
  * The code whose change must invalidate a stored run (a bug fix must never reuse stale results):
- * what every run executes, plus the module of its derivation method, so that a change to one
- * method does not retrain every other run.
+ * the core every run executes, plus the files of the task, model, loss and derivation the run
+ * uses, so that adding or changing one component does not retrain the runs of the others.
  */
-export const TRAINING_CODE = [
-  'src/data', 'src/model', 'src/optim', 'src/train/train.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
-  'src/prune/mask.ts', 'src/prune/magnitude.ts', 'src/runs/execute.ts', 'src/config/schema.ts',
+export const CORE_CODE = [
+  'src/registry.ts', 'src/models/layout.ts', 'src/models/init.ts', 'src/models/registry.ts', 'src/optim',
+  'src/train/loop.ts', 'src/train/steppers/dense.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
+  'src/prune/mask.ts', 'src/runs/execute.ts', 'src/config/schema.ts',
 ];
-const METHOD_CODE: Record<string, string[]> = {
-  magnitude: [],
-  continue: [],
-  normMatched: ['src/analysis/norm-match.ts'],
-  pai: ['src/prune/random.ts', 'src/prune/snip.ts', 'src/prune/grasp.ts', 'src/prune/synflow.ts', 'src/prune/scores.ts'],
-  edgePopup: ['src/train/edge-popup.ts'],
-};
+
+function componentFiles(config: DenseRunConfig): string[] {
+  const task = tasks.get(config.data.task);
+  return [...task.files, ...models.get(config.model.name).files, ...losses.get(task.loss).files];
+}
 
 export function codeVersionOf(config: RunConfig): string {
-  return codeVersion([...TRAINING_CODE, ...(config.derive ? METHOD_CODE[config.derive.method] : [])]);
+  const files = new Set([...CORE_CODE, ...componentFiles(config)]);
+  if (config.derive) {
+    for (const f of derivations.get(config.derive.method).files) files.add(f);
+    for (const f of componentFiles(config.derive.base)) files.add(f);
+  }
+  return codeVersion([...files]);
 }
 
 export interface RunMeta {
@@ -82,11 +85,11 @@ export function getStore(): RunStore {
 }
 
 export function keyOf(config: RunConfig): string {
-  return runKey(config, DEFAULT_RUN, codeVersionOf(config));
+  return runKey(config, defaultRun(), codeVersionOf(config));
 }
 
-export function layoutOf(config: RunConfig): Layout {
-  return mlpLayout({ p: config.data.p, dEmb: config.model.dEmb, dModel: config.model.dModel });
+export function layoutOf(config: DenseRunConfig): Layout {
+  return resolve(config).layout;
 }
 
 const LOG_FIELDS = ['epochs', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'l1', 'l2', 'l1Mask', 'l2Mask', 'trainAccEvery'] as const;
@@ -123,52 +126,38 @@ export async function runMask(run: { dir: string; config: RunConfig }): Promise<
 async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, store: RunStore): Promise<void> {
   const started = Date.now();
   const decision = await initBackend();
-  const layout = layoutOf(config);
-  const data = makeDataset(config.data);
+  const { task, model, loss, shape, layout } = resolve(config);
+  const { task: _name, ...dataFields } = config.data;
+  const split = task.make(dataFields);
 
-  let theta0 = initTheta(layout, config.initSeed, config.model.weightScale);
-  let runMask: Float32Array | null = null;
+  // start: a fresh θ0, or what the derivation makes of its base run (a ticket, a control, …)
+  let prepared: Prepared = { theta0: modelInit(model, layout, config.initSeed, config.model) };
   const extra: Partial<RunMeta> = {};
-  if (config.derive) {
-    const d = config.derive;
+  const d = config.derive;
+  if (d) {
     const base = await getRun(d.base, { ...opts, store, stopAfterEpoch: undefined, label: `${opts.label ?? 'run'} › base` });
-    theta0 = await snapshot(base, 0); // rewind to the base run's exact θ0
-    if ('keepFraction' in d) extra.keepFraction = d.keepFraction;
-    if (d.method === 'magnitude') {
-      runMask = magnitudeMask(await snapshot(base, d.fromEpoch), d.keepFraction);
-    } else if (d.method === 'continue' || d.method === 'edgePopup') {
-      theta0 = await snapshot(base, d.fromEpoch); // θ_mem, not rewound
-    } else if (d.method === 'normMatched') {
-      const ticketMask = magnitudeMask(await snapshot(base, d.fromEpoch), d.keepFraction);
-      const r = normRatios(layout, theta0, ticketMask);
-      const ratio = d.norm === 'l1' ? (d.ratio === 'paper' ? r.r1Global : r.r1Code) : d.ratio === 'paper' ? r.r2Global : r.r2Code;
-      theta0 = scaleTheta(theta0, ratio);
-      extra.normRatio = ratio;
-    } else {
-      const scored = d.scoreAt === 'init' ? theta0 : await snapshot(base, 'final');
-      const batch = makeTokenBatch(data.trainA, data.trainB, data.trainY, data.p);
-      try {
-        runMask = globalMask(paiScores(d.scorer, layout, scored, batch, d.scoreSeed), d.keepFraction);
-      } finally {
-        batch.dispose();
-      }
-    }
-    if (runMask) {
+    prepared = await derivations.get(d.method).prepare({
+      derive: d, model, loss, layout, split, outputSize: shape.outputSize, optim: config.optim,
+      baseSnapshot: (epoch) => snapshot(base, epoch),
+    });
+    if (typeof d.keepFraction === 'number') extra.keepFraction = d.keepFraction;
+    Object.assign(extra, prepared.meta);
+    if (prepared.mask) {
       // Synaptic-Flow #12: check the density now, not after the run
-      assertMask(runMask, layout.layers, d.method === 'magnitude' && d.allowEmptyLayers);
-      extra.maskDensity = maskDensity(runMask, layout.layers);
-      await ctx.saveCheckpoint('mask', { mask: runMask }, { keepFraction: extra.keepFraction });
+      assertMask(prepared.mask, layout.layers, prepared.allowEmptyLayers ?? false);
+      extra.maskDensity = maskDensity(prepared.mask, layout.layers);
+      await ctx.saveCheckpoint('mask', { mask: prepared.mask }, { keepFraction: extra.keepFraction });
     }
   }
 
   const resume = await ctx.loadResume();
   if (resume) extra.resumedFromEpoch = (resume.meta as { step: number }).step;
-  const common = { layout, data, optim: config.optim, epochs: config.epochs, evalEvery: config.evalEvery, snapshotEvery: config.snapshotEvery };
-  const d = config.derive;
-  const trainer = d?.method === 'edgePopup'
-    ? (io: TrainIO) => trainEdgePopup({ ...common, thetaMem: theta0, scores0: initScores(layout, d.scoreSeed), keepFraction: d.keepFraction, trainWeights: d.trainWeights }, io)
-    : (io: TrainIO) => train({ ...common, theta0, mask: runMask }, io);
-  const log = await trainer(
+  const log = await trainLoop(
+    {
+      model, loss, layout, split, outputSize: shape.outputSize,
+      stepper: prepared.stepper ?? denseStepper({ layout, theta0: prepared.theta0, mask: prepared.mask ?? null, optim: config.optim }),
+      epochs: config.epochs, evalEvery: config.evalEvery, snapshotEvery: config.snapshotEvery,
+    },
     {
       resumeEvery: opts.resumeEvery ?? Math.max(config.evalEvery, Math.min(1000, config.snapshotEvery)),
       stopAfterEpoch: opts.stopAfterEpoch,
@@ -210,9 +199,9 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
     async (dir, run) => {
       const log = await run.readJson<RunLog>('metrics.json');
       const meta = await run.readJson<RunMeta>('meta.json');
-      return { key, config, log, meta, dir, milestones: milestones(log), cached: false };
+      return { key, config, log, meta, dir, milestones: milestones(log, tasks.get(config.data.task).milestone), cached: false };
     },
-    { codeVersion: codeVersionOf(config), defaults: DEFAULT_RUN },
+    { codeVersion: codeVersionOf(config), defaults: defaultRun() },
   );
   return { ...result, cached: !computed };
 }

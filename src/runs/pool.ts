@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RunConfig, RunConfigInput } from '../config/schema.ts';
-import type { Progress } from '../train/train.ts';
+import type { Progress } from '../train/loop.ts';
 import { getRun, type RunResult } from './execute.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Layout } from '../model/layout.ts';
+import type { Layout } from '../models/layout.ts';
 
 export interface Norms {
   l1: number;

@@ -9,8 +9,9 @@ import {
   neuronOutputWeights,
   spectrumDistributions,
 } from '../../src/analysis/fourier.ts';
-import { layer, mlpLayout } from '../../src/model/layout.ts';
-import { initTheta } from '../../src/model/init.ts';
+import { layer } from '../../src/models/layout.ts';
+import { mlpLayout } from '../../src/models/mlp.ts';
+import { initTheta } from '../../src/models/init.ts';
 
 const N = 67;
 const xs = Array.from({ length: N }, (_, i) => i);

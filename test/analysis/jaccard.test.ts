@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { expectedRandomJaccard, jaccardDistance, layerJaccard, successiveJaccard } from '../../src/analysis/jaccard.ts';
-import { mlpLayout } from '../../src/model/layout.ts';
+import { mlpLayout } from '../../src/models/mlp.ts';
 
 const mask = (n: number) => fc.array(fc.boolean(), { minLength: n, maxLength: n }).map((b) => Float32Array.from(b, Number));
 const triple = fc.integer({ min: 0, max: 40 }).chain((n) => fc.tuple(mask(n), mask(n), mask(n)));

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { normRatios, scaleTheta } from '../../src/analysis/norm-match.ts';
-import { mlpLayout, PAPER_DIMS, type Layout } from '../../src/model/layout.ts';
-import { initTheta } from '../../src/model/init.ts';
+import type { Layout } from '../../src/models/layout.ts';
+import { mlpLayout, PAPER_DIMS } from '../../src/models/mlp.ts';
+import { initTheta } from '../../src/models/init.ts';
 
 /** Global norms over the whole vector, in float64, independent of the module under test. */
 function globalNorms(theta: ArrayLike<number>, mask?: ArrayLike<number>) {

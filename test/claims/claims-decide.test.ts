@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import '../setup-backend.ts';
 import type { ClaimDefinition } from '../../src/claims/define.ts';
 import type { Scale } from '../../src/config/scale.ts';
+import { getSetting, settingAt, type SettingRun } from '../../src/config/settings.ts';
 import { getRun } from '../../src/runs/execute.ts';
 import { getRuns } from '../../src/runs/pool.ts';
 import { writeReport } from '../../src/report/write.ts';
@@ -27,7 +28,9 @@ describe('claims decide on tiny runs', () => {
     const def = (await import(`../../claims/${file}`)).default as ClaimDefinition;
     expect(`${def.id}.claim.ts`).toBe(file);
     expect(def.undecidable?.(tiny)).toMatch(/smoke/);
-    const outcome = await def.decide({ scale: tiny, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs, { workers: 2 }) });
+    const setting = getSetting((def.settings ?? ['mlp-add'])[0]);
+    const at = settingAt(setting, tiny) as SettingRun;
+    const outcome = await def.decide({ scale: at.scale, setting, base: at.base, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs, { workers: 2 }) });
     expect(typeof outcome.passed).toBe('boolean');
     expect(outcome.reason.length).toBeGreaterThan(10);
     for (const row of outcome.seedTable.rows) expect(row.length).toBe(outcome.seedTable.columns.length);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScale } from '../../src/config/scale.ts';
-import { ConfigError, DEFAULT_RUN, denseRun, parseRunConfig, ticketRun } from '../../src/config/schema.ts';
+import { ConfigError, defaultRun, denseRun, parseRunConfig, ticketRun } from '../../src/config/schema.ts';
+const DEFAULT_RUN = defaultRun();
 
 describe('run config validation', () => {
   it('defaults to the paper setting (spec §3.5)', () => {

@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { allPairs, genTrainTest, makeDataset, type Pair } from '../../src/data/split.ts';
-import { label, TASK_NAMES } from '../../src/data/tasks.ts';
+import { allPairs, genTrainTest, type Pair } from '../../src/data/split.ts';
+import { makeDataset } from '../../src/tasks/modular.ts';
+import { label, TASK_NAMES } from '../../src/tasks/modular.ts';
 
 // Spec §1.1 test-vector table (checked against CPython 3.11 and the authors' notebook).
 const VECTORS = [

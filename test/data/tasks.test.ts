@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { TASK_NAMES, label, mod, parseTaskName, isTaskName, type TaskName } from '../../src/data/tasks.ts';
+import { TASK_NAMES, label, mod, parseTaskName, isTaskName, type TaskName } from '../../src/tasks/modular.ts';
 
 /*
  * sha256[:16] of the p = 67 label table (row-major over (x, y), labels joined by ","), computed

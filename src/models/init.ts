@@ -2,7 +2,8 @@ import seedrandom from 'seedrandom';
 import type { Layout } from './layout.ts';
 
 /**
- * θ0: every matrix ~ N(0, (κ/√fan_in)²) as in the authors' MLP (spec §2.1).
+ * θ0: every matrix ~ N(0, std²), std = κ/√fan_in as in the authors' MLP (spec §2.1) unless the
+ * layer fixes its own (the transformer ignores κ, spec §12.5).
  *
  * torch's init stream cannot be matched (the authors never seeded it), so we use our own seeded
  * generator: alea for speed, Box–Muller for normals, one stream per run seed.
@@ -25,7 +26,7 @@ export function initTheta(layout: Layout, seed: number, weightScale = 1): Float3
     return r * Math.cos(2 * Math.PI * v);
   };
   for (const l of layout.layers) {
-    const std = weightScale / Math.sqrt(l.fanIn);
+    const std = l.initStd ?? weightScale / Math.sqrt(l.fanIn);
     for (let i = 0; i < l.size; i++) theta[l.offset + i] = normal() * std;
   }
   return theta;

@@ -3,9 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import '../setup-backend.ts';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { mlpLayout, torchMatrix, type Layout } from '../../src/model/layout.ts';
-import { initTheta } from '../../src/model/init.ts';
-import { backward, crossEntropyGrad, crossEntropyLoss, forward, makeTokenBatch, toFlat, toParams } from '../../src/model/mlp.ts';
+import { toFlat, toParams, torchMatrix, type Layout } from '../../src/models/layout.ts';
+import { initTheta } from '../../src/models/init.ts';
+import { crossEntropyGrad, crossEntropyLoss } from '../../src/losses/cross-entropy.ts';
+import { backward, forward, makeTokenBatch, mlpLayout } from '../../src/models/mlp.ts';
 
 /**
  * The plain formulation of the paper MLP, in the authors' torch orientation, differentiated by
@@ -70,8 +71,8 @@ describe('factorised MLP', () => {
           const m = mask ? toParams(mask, layout) : null;
           const eff = m ? params.map((t, i) => tf.mul(t, m[i]) as tf.Tensor2D) : params;
           const cache = forward(eff, batch);
-          const loss = crossEntropyLoss(cache.logits, batch).dataSync()[0];
-          const grads = backward(cache, crossEntropyGrad(cache.logits, batch), batch).map((g, i) => (m ? tf.mul(g, m[i]) : g) as tf.Tensor2D);
+          const loss = crossEntropyLoss(cache.out, batch).dataSync()[0];
+          const grads = backward(cache, crossEntropyGrad(cache.out, batch), batch).map((g, i) => (m ? tf.mul(g, m[i]) : g) as tf.Tensor2D);
           const ours = toFlat(grads, layout);
           const ref = plainLossAndGrads(layout, theta, mask, a, b, y);
           expect(loss).toBeCloseTo(ref.loss, 4);

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import seedrandom from 'seedrandom';
-import type { Layout } from '../model/layout.ts';
-import { accuracy, backward, crossEntropyGrad, crossEntropyLoss, forward, makeTokenBatch, toFlat, toParams, type Params, type TokenBatch } from '../model/mlp.ts';
-import { AdamW, type AdamWConfig } from '../optim/adamw.ts';
-import { weightNorms } from './norms.ts';
-import { emptyLog, evaluate, recordEval, type RunLog, type TrainData, type TrainIO } from './train.ts';
+import { toFlat, toParams, type Layout, type Params } from '../../models/layout.ts';
+import { AdamW, type AdamWConfig } from '../../optim/adamw.ts';
+import type { ResumeState, Stepper } from '../loop.ts';
+import { weightNorms } from '../norms.ts';
 
 /**
  * Edge-popup from a memorising checkpoint θ_mem (paper §5.2, Table 1; spec §7), the two arms
@@ -20,7 +19,7 @@ import { emptyLog, evaluate, recordEval, type RunLog, type TrainData, type Train
  * build it over model.parameters(), so the scores are weight-decayed too (spec §7.2).
  *
  * The loop, its logging (pre-update metrics, train accuracy every epoch, test metrics every
- * evalEvery epochs and at the end) and its IO are those of train.ts, with these meanings:
+ * evalEvery epochs and at the end) and its IO are those of loop.ts, with these meanings:
  *   - snapshots (`io.saveSnapshot`) hold the EFFECTIVE weights W ⊙ subnet(s) (what the network
  *     computes with), at 0, every snapshotEvery epochs and at the end;
  *   - norms are `weightNorms(layout, W, subnet)`: l1/l2 of the raw weights W behind the mask
@@ -110,24 +109,6 @@ export function initScores(layout: Layout, seed: number): Float32Array {
   return s;
 }
 
-export interface EdgePopupSpec {
-  layout: Layout;
-  data: TrainData;
-  /** The memorising checkpoint θ_mem (flat, layout order): the weights W at step 0. */
-  thetaMem: Float32Array;
-  /** Scores at step 0 (flat, layout order), e.g. `initScores(layout, seed)`. */
-  scores0: Float32Array;
-  /** Fraction of each layer kept (the code's "prune_rate"; 0.4 in the paper). */
-  keepFraction: number;
-  /** false = "EP w/o WD" (W frozen, no decay on it); true = "EP w/ WD" (W and scores trained). */
-  trainWeights: boolean;
-  /** AdamW for the scores, and for the weights when trained (paper: lr 0.01, WD 1). */
-  optim: AdamWConfig;
-  epochs: number;
-  evalEvery: number;
-  snapshotEvery: number;
-}
-
 /** Per-layer subnets of the score tensors, as a fresh flat 0/1 vector (layout order). */
 function subnetOf(layout: Layout, scores: Params, keep: number, worker: SubnetWorker): Float32Array {
   // a fresh array each call: some backends (cpu) keep a reference to an uploaded typed array
@@ -154,101 +135,63 @@ function straightThrough(gEff: Params, scores: Params, weights: Params, subnet: 
   return trainWeights ? [...gS, ...gEff.map((g, i) => tf.mul(g, subnet[i]) as tf.Tensor2D)] : gS;
 }
 
-/**
- * One edge-popup gradient evaluation on `batch`, exactly as the training step computes it (for
- * tests and reports): the subnet, the loss of W ⊙ subnet, ∂L/∂s and ∂L/∂W (flat, layout order).
- */
-export function edgePopupGradients(
-  layout: Layout, weights: Float32Array, scores: Float32Array, keepFraction: number, batch: TokenBatch,
-): { subnet: Float32Array; loss: number; gScores: Float32Array; gWeights: Float32Array } {
-  const worker = new SubnetWorker(Math.max(...layout.layers.map((l) => l.size)));
-  const S = toParams(scores, layout);
-  const W = toParams(weights, layout);
-  const subnet = subnetOf(layout, S, keepFraction, worker);
-  try {
-    return tf.tidy(() => {
-      const M = toParams(subnet, layout);
-      const eff = W.map((w, i) => tf.mul(w, M[i]) as tf.Tensor2D);
-      const cache = forward(eff, batch);
-      const loss = crossEntropyLoss(cache.logits, batch).dataSync()[0];
-      const g = straightThrough(backward(cache, crossEntropyGrad(cache.logits, batch), batch), S, W, M, true);
-      const n = layout.layers.length;
-      return { subnet, loss, gScores: toFlat(g.slice(0, n), layout), gWeights: toFlat(g.slice(n), layout) };
-    });
-  } finally {
-    tf.dispose([...S, ...W]);
-  }
+export interface EdgePopupSpec {
+  layout: Layout;
+  /** The memorising checkpoint θ_mem (flat, layout order): the weights W at step 0. */
+  thetaMem: Float32Array;
+  /** Scores at step 0 (flat, layout order), e.g. `initScores(layout, seed)`. */
+  scores0: Float32Array;
+  /** Fraction of each layer kept (the code's "prune_rate"; 0.4 in the paper). */
+  keepFraction: number;
+  /** false = "EP w/o WD" (W frozen, no decay on it); true = "EP w/ WD" (W and scores trained). */
+  trainWeights: boolean;
+  /** AdamW for the scores, and for the weights when trained (paper: lr 0.01, WD 1). */
+  optim: AdamWConfig;
 }
 
 function validate(spec: EdgePopupSpec): void {
-  const { layout, thetaMem, scores0, keepFraction, epochs, evalEvery, snapshotEvery } = spec;
+  const { layout, thetaMem, scores0, keepFraction } = spec;
   if (thetaMem.length !== layout.size) throw new Error(`thetaMem: ${thetaMem.length} entries; the layout has ${layout.size}`);
   if (scores0.length !== layout.size) throw new Error(`scores0: ${scores0.length} entries; the layout has ${layout.size}`);
   if (!(keepFraction >= 0 && keepFraction <= 1)) throw new Error(`keepFraction: ${keepFraction} is not in [0, 1]`);
-  for (const [k, v] of Object.entries({ epochs, evalEvery, snapshotEvery })) {
-    if (!Number.isInteger(v) || v < (k === 'epochs' ? 0 : 1)) throw new Error(`${k}: ${v} must be a ${k === 'epochs' ? 'non-negative' : 'positive'} integer`);
-  }
 }
 
-export async function trainEdgePopup(spec: EdgePopupSpec, io: TrainIO): Promise<RunLog | null> {
+export function edgePopupStepper(spec: EdgePopupSpec) {
   validate(spec);
-  const { layout, data, epochs, evalEvery, snapshotEvery, keepFraction: keep, trainWeights } = spec;
+  const { layout, keepFraction: keep, trainWeights } = spec;
   const n = layout.size;
-
-  // data, uploaded once
-  const trainBatch = makeTokenBatch(data.trainA, data.trainB, data.trainY, data.p);
-  const testBatch = makeTokenBatch(data.testA, data.testB, data.testY, data.p);
-
-  // state: fresh from (s0, θ_mem), or where the last resume checkpoint left it
-  const resumed = await io.loadResume();
-  if (resumed && resumed.theta.length !== (trainWeights ? 2 * n : n)) {
-    throw new Error(`edge-popup resume: theta has ${resumed.theta.length} entries; expected ${trainWeights ? `2·${n} ([scores, weights])` : `${n} (scores)`}`);
-  }
-  let scores = toParams(resumed ? resumed.theta.subarray(0, n) : spec.scores0, layout);
-  let weights = toParams(resumed && trainWeights ? resumed.theta.subarray(n) : spec.thetaMem, layout);
-  const shapes = layout.layers.map((l) => l.shape);
-  const opt = new AdamW<tf.Tensor2D>(spec.optim, trainWeights ? [...shapes, ...shapes] : shapes, resumed?.optim);
-  const log = resumed?.log ?? emptyLog();
-  const worker = new SubnetWorker(Math.max(...layout.layers.map((l) => l.size)));
-  const weightsFlat = () => (trainWeights ? toFlat(weights, layout) : spec.thetaMem);
-  if (!resumed) await io.saveSnapshot(0, effectiveFlat(spec.thetaMem, subnetOf(layout, scores, keep, worker)));
-
-  const logEval = (epoch: number, eff: Params, subnet: Float32Array, trainLoss: number, trainAcc: number) => {
-    const test = evaluate(eff, testBatch);
-    recordEval(log, epoch, { loss: trainLoss, acc: trainAcc }, test, weightNorms(layout, weightsFlat(), subnet));
-    return test;
-  };
-
-  let lastTestAcc: number | null = log.testAcc.length ? log.testAcc[log.testAcc.length - 1] : null;
-  const t0 = performance.now();
-  const startEpoch = opt.step;
-  try {
-    for (let epoch = startEpoch; epoch < epochs; epoch++) {
-      // one full-batch step on W ⊙ subnet(s); its forward gives this epoch's (pre-update) train accuracy
-      const subnet = subnetOf(layout, scores, keep, worker);
-      const M = toParams(subnet, layout);
-      const eff = tf.tidy(() => weights.map((w, i) => tf.mul(w, M[i]) as tf.Tensor2D));
-      const cache = tf.tidy(() => forward(eff, trainBatch));
-      const trainAcc = accuracy(cache.logits, trainBatch);
-      log.trainAccEvery.push(trainAcc);
-      if (epoch % evalEvery === 0) {
-        const trainLoss = tf.tidy(() => crossEntropyLoss(cache.logits, trainBatch));
-        lastTestAcc = logEval(epoch, eff, subnet, trainLoss.dataSync()[0], trainAcc).acc;
-        trainLoss.dispose();
-      }
-      const grads = tf.tidy(() =>
-        straightThrough(backward(cache, crossEntropyGrad(cache.logits, trainBatch), trainBatch), scores, weights, M, trainWeights),
-      );
-      const next = opt.update(trainWeights ? [...scores, ...weights] : scores, grads);
-      tf.dispose([cache, grads, eff, M, scores, trainWeights ? weights : []]);
-      scores = next.slice(0, scores.length);
-      if (trainWeights) weights = next.slice(scores.length);
-
-      const done = epoch + 1;
-      if (done % snapshotEvery === 0 && done < epochs) {
-        await io.saveSnapshot(done, effectiveFlat(weightsFlat(), subnetOf(layout, scores, keep, worker)));
-      }
-      if (done % io.resumeEvery === 0 && done < epochs) {
+  return (resumed: ResumeState | null): Stepper => {
+    if (resumed && resumed.theta.length !== (trainWeights ? 2 * n : n)) {
+      throw new Error(`edge-popup resume: theta has ${resumed.theta.length} entries; expected ${trainWeights ? `2·${n} ([scores, weights])` : `${n} (scores)`}`);
+    }
+    let scores = toParams(resumed ? resumed.theta.subarray(0, n) : spec.scores0, layout);
+    let weights = toParams(resumed && trainWeights ? resumed.theta.subarray(n) : spec.thetaMem, layout);
+    const shapes = layout.layers.map((l) => l.shape);
+    const opt = new AdamW<tf.Tensor2D>(spec.optim, trainWeights ? [...shapes, ...shapes] : shapes, resumed?.optim);
+    const worker = new SubnetWorker(Math.max(...layout.layers.map((l) => l.size)));
+    const weightsFlat = () => (trainWeights ? toFlat(weights, layout) : spec.thetaMem);
+    let M: Params = [];
+    return {
+      get step() {
+        return opt.step;
+      },
+      view() {
+        // W ⊙ subnet(s): the subnet depends only on s, so a resumed run is bit-identical
+        const subnet = subnetOf(layout, scores, keep, worker);
+        M = toParams(subnet, layout);
+        const mask = M;
+        const eff = tf.tidy(() => weights.map((w, i) => tf.mul(w, mask[i]) as tf.Tensor2D));
+        return { eff, norms: () => weightNorms(layout, weightsFlat(), subnet), release: () => tf.dispose([...mask, ...eff]) };
+      },
+      update(gEff) {
+        const grads = tf.tidy(() => straightThrough(gEff, scores, weights, M, trainWeights));
+        const next = opt.update(trainWeights ? [...scores, ...weights] : scores, grads);
+        tf.dispose([gEff, grads, scores, trainWeights ? weights : []]);
+        scores = next.slice(0, scores.length);
+        if (trainWeights) weights = next.slice(scores.length);
+      },
+      snapshot: () => effectiveFlat(weightsFlat(), subnetOf(layout, scores, keep, worker)),
+      resumeState(log) {
         const s = toFlat(scores, layout);
         let theta = s;
         if (trainWeights) {
@@ -256,30 +199,12 @@ export async function trainEdgePopup(spec: EdgePopupSpec, io: TrainIO): Promise<
           theta.set(s);
           theta.set(toFlat(weights, layout), n);
         }
-        await io.saveResume({ theta, optim: opt.state(), log });
-      }
-      // the step is synchronous: yield now and then so the run-store lock keeps being refreshed
-      if (done % 50 === 0) await new Promise((r) => setImmediate(r));
-      if (io.onProgress && (done % 50 === 0 || done === epochs)) {
-        io.onProgress({ epoch: done, epochs, trainAcc, testAcc: lastTestAcc, msPerStep: (performance.now() - t0) / (done - startEpoch) });
-      }
-      if (io.stopAfterEpoch !== undefined && done >= io.stopAfterEpoch && done < epochs) return null;
-    }
-
-    // the final model (after `epochs` updates) gets a full evaluation too
-    const subnet = subnetOf(layout, scores, keep, worker);
-    const M = toParams(subnet, layout);
-    const eff = tf.tidy(() => weights.map((w, i) => tf.mul(w, M[i]) as tf.Tensor2D));
-    const trainFinal = evaluate(eff, trainBatch);
-    log.trainAccEvery.push(trainFinal.acc);
-    if (log.epochs[log.epochs.length - 1] !== epochs) logEval(epochs, eff, subnet, trainFinal.loss, trainFinal.acc);
-    tf.dispose([...M, ...eff]);
-    await io.saveSnapshot(epochs, effectiveFlat(weightsFlat(), subnet));
-    return log;
-  } finally {
-    tf.dispose([...scores, ...weights]);
-    opt.dispose();
-    trainBatch.dispose();
-    testBatch.dispose();
-  }
+        return { theta, optim: opt.state(), log };
+      },
+      dispose() {
+        tf.dispose([...scores, ...weights]);
+        opt.dispose();
+      },
+    };
+  };
 }

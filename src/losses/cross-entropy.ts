@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../models/types.ts';
+import { registerLoss } from './registry.ts';
+
+/** Class targets: one-hot labels Y [B, C], 1 − Y, and the labels for accuracy. */
+export interface CrossEntropyTargets {
+  Y: tf.Tensor2D;
+  notY: tf.Tensor2D;
+  labels: Int32Array;
+}
+
+export function crossEntropyTargets(labels: Int32Array, classes: number): CrossEntropyTargets {
+  const n = labels.length;
+  const oneHot = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) oneHot[i * classes + labels[i]] = 1;
+  return { Y: tf.tensor2d(oneHot, [n, classes]), notY: tf.tensor2d(oneHot.map((v) => 1 - v), [n, classes]), labels: Int32Array.from(labels) };
+}
+
+type CeBatch = Pick<CrossEntropyTargets, 'Y' | 'notY'> & { n: number };
+
+/**
+ * ∂(mean cross-entropy)/∂logits = (softmax − onehot) / B, with the label entry computed as
+ * −Σ(other probabilities). In float32, softmax − 1 at a memorised label is exactly 0 once the
+ * probability rounds to 1, which silently drops half of the tiny post-memorisation gradient that
+ * drives grokking; the authors avoid this by computing the loss in float64 (spec §3.1).
+ */
+export function crossEntropyGrad(logits: tf.Tensor2D, batch: CeBatch): tf.Tensor2D {
+  const others = tf.mul(tf.softmax(logits), batch.notY);
+  const atLabel = tf.mul(batch.Y, tf.sum(others, 1, true));
+  return tf.div(tf.sub(others, atLabel), batch.n) as tf.Tensor2D;
+}
+
+/** Mean cross-entropy, via a stable log-sum-exp (float32; the authors cast to float64, spec §3.1). */
+export function crossEntropyLoss(logits: tf.Tensor2D, batch: CeBatch): tf.Scalar {
+  const logp = tf.sub(logits, tf.logSumExp(logits, 1, true));
+  return tf.div(tf.neg(tf.sum(tf.mul(logp, batch.Y))), batch.n) as tf.Scalar;
+}
+
+/** Fraction of rows whose argmax (first index on ties, as torch) is the label. */
+export function accuracy(logits: tf.Tensor2D, batch: { n: number; labels: Int32Array }): number {
+  const am = tf.argMax(logits, 1);
+  const pred = am.dataSync();
+  am.dispose();
+  let correct = 0;
+  for (let i = 0; i < batch.n; i++) if (pred[i] === batch.labels[i]) correct++;
+  return correct / batch.n;
+}
+
+registerLoss({
+  name: 'crossEntropy',
+  description: 'mean softmax cross-entropy over the classes (spec §3.1)',
+  files: ['src/losses/cross-entropy.ts'],
+  targets(ex, outputSize) {
+    if (!ex.labels) throw new Error('loss crossEntropy: the task gives no class labels');
+    return { ...crossEntropyTargets(ex.labels, outputSize) };
+  },
+  value: (out, batch) => crossEntropyLoss(out, batch as Batch & CeBatch),
+  grad: (out, batch) => crossEntropyGrad(out, batch as Batch & CeBatch),
+  accuracy: (out, batch) => accuracy(out, batch as Batch & { labels: Int32Array }),
+});
