@@ -138,7 +138,7 @@ export function formatIssues(error: z.ZodError, input: unknown): string[] {
       if (key && DISCRIMINATORS[key]) {
         const at = [...issue.path, ...(disc && last !== disc ? [disc] : [])];
         const v = valueAt(input, at);
-        return `${at.map(String).join('.')}: ${v === undefined ? 'missing' : JSON.stringify(v)} is invalid (registered: ${DISCRIMINATORS[key]().join(', ')})`;
+        return `${at.map(String).join('.')}: ${v === undefined ? 'missing' : JSON.stringify(v)} is invalid (allowed values: ${DISCRIMINATORS[key]().join(', ')})`;
       }
     }
     return `${field}: ${shown} is invalid (${allowed})`;

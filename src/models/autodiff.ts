@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 let ready = false;
 
 export function ensureGradients(): void {
-  if (ready || tf.getGradient('MatMul')) {
+  if (ready || tf.getGradient('BatchMatMul')) {
     ready = true;
     return;
   }
@@ -21,6 +21,6 @@ export function ensureGradients(): void {
   const out = buildSync({ entryPoints: [entry], bundle: true, format: 'cjs', platform: 'node', write: false, logLevel: 'silent' });
   const module = { exports: {} };
   new Function('module', 'exports', 'require', out.outputFiles[0].text)(module, module.exports, require);
-  if (!tf.getGradient('MatMul')) throw new Error('autodiff: tfjs-core gradients could not be registered');
+  if (!tf.getGradient('BatchMatMul')) throw new Error('autodiff: tfjs-core gradients could not be registered');
   ready = true;
 }

@@ -57,13 +57,6 @@ export function scopeSvgIds(svg: string, prefix: string): string {
     .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${prefix}${id}"`);
 }
 
-function previousCell(c: ClaimReport, cmp: Comparison | null): string {
-  const entry = cmp?.byClaim.get(claimKey(c));
-  if (!entry || entry.previous === null) return '<td class="muted">new</td>';
-  if (!entry.changed) return '<td class="muted">unchanged</td>';
-  return `<td class="changed">was ${badge(entry.previous)}</td>`;
-}
-
 /**
  * The top table: claims as rows, settings as columns, a verdict in each cell linking to its
  * section (a claim not tested on a setting leaves the cell empty).
@@ -77,7 +70,7 @@ function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison 
     if (i < 0) return '<td class="muted">·</td>';
     const c = input.claims[i];
     const e = cmp?.byClaim.get(claimKey(c));
-    const change = !cmp ? '' : !e || e.previous === null ? ' <span class="muted">new</span>' : e.changed ? ` <span class="changed">was ${badge(e.previous)}</span>` : '';
+    const change = !cmp ? '' : !e || e.previous === null ? ' <span class="muted">new</span>' : e.changed ? ` <span class="changed">was ${badge(e.previous)}</span>` : ' <span class="muted">unchanged</span>';
     return `<td><a href="#claim-${h(dirs[i]!.dir)}">${badge(c.verdict)}</a>${change}</td>`;
   };
   const head = ['claim', 'paper', ...settings.map((s) => (s ? `<code>${h(s)}</code><br><span class="muted">${h(titles.get(s) ?? '')}</span>` : 'verdict'))];
@@ -86,7 +79,8 @@ function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison 
     return `<tr><td><code>${h(id)}</code><br>${h(c.title)}</td><td>${h(c.paperRef)}</td>${settings.map((s) => cell(id, s)).join('')}</tr>`;
   });
   const th = head.map((x) => `<th>${x}</th>`).join('');
-  return `<table class="summary"><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  const note = cmp ? '<p class="muted">Beside each verdict: how it compared with the previous report (new, unchanged, or what it was).</p>\n' : '';
+  return `${note}<table class="summary"><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
 function figureHtml(f: RenderedFigure, prefix: string): string {

@@ -30,7 +30,7 @@ describe('grok CLI', () => {
     [['train', '--keep', '0'], /--keep: 0 is invalid \(the fraction of weights KEPT, in \(0, 1\]/],
     [['train', '--p', '9'], /data\.p: 9 is invalid \(must be a prime\)/],
     [['cache', 'explode'], /cache: "explode" is not a subcommand; allowed: ls, verify, gc/],
-    [['frobnicate'], /unknown command "frobnicate"; allowed: train, dataset, report, info, bench, cache/],
+    [['frobnicate'], /unknown command "frobnicate"; allowed: train, dataset, report, info, list, bench, cache/],
   ])('grok %j exits non-zero naming the field and the allowed values', async (args, message) => {
     const r = await grok(...args);
     expect(r.code).not.toBe(0);

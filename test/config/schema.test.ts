@@ -7,7 +7,7 @@ describe('run config validation', () => {
   it('defaults to the paper setting (spec §3.5)', () => {
     expect(DEFAULT_RUN.data).toEqual({ task: 'add', p: 67, fracTrain: 0.4, symmetric: true, seed: 0 });
     expect(DEFAULT_RUN.optim).toEqual({ lr: 1e-3, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 1 });
-    expect(DEFAULT_RUN.model).toEqual({ dEmb: 500, dModel: 48, weightScale: 1 });
+    expect(DEFAULT_RUN.model).toEqual({ name: 'mlp', dEmb: 500, dModel: 48, weightScale: 1 });
     expect(DEFAULT_RUN.epochs).toBe(30_000);
   });
 

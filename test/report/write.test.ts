@@ -90,8 +90,8 @@ describe('writeReport', () => {
     await writeReport(next, dir);
     const html2 = await readFile(join(dir, 'index.html'), 'utf8');
     expect(html2).toContain('compared with the previous report');
-    expect(html2).toMatch(/<td class="changed">was <span class="badge v-reproduced">/);
-    expect(html2).toContain('<td class="muted">unchanged</td>');
+    expect(html2).toMatch(/<span class="changed">was <span class="badge v-reproduced">/);
+    expect(html2).toContain('<span class="muted">unchanged</span>');
     const md2 = await readFile(join(dir, 'summary.md'), 'utf8');
     expect(md2).toContain('**changed** (was 🟢 **reproduced**)');
   });
