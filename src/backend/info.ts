@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { packageRoot } from '../util/paths.ts';
 import { initBackend, type BackendDecision } from './choose.ts';
 
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PACKAGE_ROOT = packageRoot();
 
 function version(pkg: string): string {
   try {

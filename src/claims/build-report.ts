@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { environment } from '../backend/info.ts';
-import { PACKAGE_ROOT } from '../backend/info.ts';
 import { writeReport, type WrittenReport } from '../report/write.ts';
 import type { ClaimReport, ReportInput } from '../report/types.ts';
 import { readClaimResults } from './results.ts';
 
-export const REPORTS_DIR = process.env.GROK_REPORTS ?? join(PACKAGE_ROOT, 'reports');
+import { reportsRoot } from '../util/paths.ts';
+
+export { reportsRoot };
 
 /** Builds reports/ from the claim outcomes stored for a scale: no training happens here. */
 export async function buildReport(scale: string, opts: { outDir?: string; claims?: ClaimReport[] } = {}): Promise<WrittenReport & { claims: number }> {
@@ -25,6 +26,6 @@ export async function buildReport(scale: string, opts: { outDir?: string; claims
     },
     claims,
   };
-  const written = await writeReport(input, opts.outDir ?? REPORTS_DIR);
+  const written = await writeReport(input, opts.outDir ?? reportsRoot());
   return { ...written, claims: claims.length };
 }

@@ -7,8 +7,8 @@ import { currentScale } from '../config/scale.ts';
 export default function setup() {
   const scale = currentScale();
   return async () => {
-    const { buildReport, REPORTS_DIR } = await import('./build-report.ts');
+    const { buildReport, reportsRoot } = await import('./build-report.ts');
     const r = await buildReport(scale.name);
-    process.stderr.write(`[grok] report for ${r.claims} claim(s) at ${scale.name} scale: ${REPORTS_DIR}/index.html\n`);
+    process.stderr.write(`[grok] report for ${r.claims} claim(s) at ${scale.name} scale: ${reportsRoot()}/index.html\n`);
   };
 }

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../backend/info.ts';
 import { readJson } from '../store/files.ts';
 import { claimKey, type ClaimReport } from '../report/types.ts';
 
+import { cacheRoot } from '../util/paths.ts';
+
 /** Claim outcomes live in the store beside the runs, so `grok report` rebuilds without training. */
-export const cacheRoot = (): string => process.env.GROK_CACHE ?? join(PACKAGE_ROOT, '.grok-cache');
 /** GROK_RESULTS separates a shard's claim outcomes from the (possibly shared) run store. */
 export const claimResultsDir = (scale: string): string => join(process.env.GROK_RESULTS || join(cacheRoot(), 'claims'), scale);
 

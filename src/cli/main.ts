@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeDecision, initBackend } from '../backend/choose.ts';
 import { environment } from '../backend/info.ts';
-import { buildReport, REPORTS_DIR } from '../claims/build-report.ts';
+import { buildReport, reportsRoot } from '../claims/build-report.ts';
 import { mergeClaimResults } from '../claims/results.ts';
 import { currentScale, parseScale } from '../config/scale.ts';
 import { ConfigError, denseRun, parseRunConfig, ticketRun, type RunConfig } from '../config/schema.ts';
@@ -116,7 +116,7 @@ async function cmdReport(argv: string[]): Promise<number> {
     process.stderr.write(`no stored claim results at ${scale.name} scale: run \`GROK_SCALE=${scale.name} npm run claims\` first\n`);
     return 1;
   }
-  process.stdout.write(`report for ${r.claims} claim(s) at ${scale.name} scale: ${REPORTS_DIR}/index.html\n`);
+  process.stdout.write(`report for ${r.claims} claim(s) at ${scale.name} scale: ${reportsRoot()}/index.html\n`);
   for (const e of r.figureErrors) process.stderr.write(`figure failed: ${e}\n`);
   return r.figureErrors.length ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { slugger } from './format.ts';
 import { renderPng, renderSvg } from './render.ts';
 import { toVegaLite } from './specs.ts';

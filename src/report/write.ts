@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { compareWithPrevious, readPreviousResults } from './compare.ts';
 import { renderFigures } from './figures.ts';
 import { renderHtml } from './html.ts';

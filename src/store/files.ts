@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { endianness } from 'node:os';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import { canonicalJson } from './hash.ts';
 
@@ -23,44 +23,7 @@ export class CorruptFileError extends Error {
 }
 
 /** Temp files are `<target>.tmp-<pid>-<hex>`; only a killed writer leaves one behind. */
-export const TEMP_FILE_RE = /\.tmp-\d+-[0-9a-f]+$/;
-export const isTempFile = (name: string): boolean => TEMP_FILE_RE.test(name);
-
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the rename itself durable (ext4/xfs may otherwise lose the new directory entry on power
-  // loss after DONE was written). Windows cannot open a directory; there the rename is all we get.
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    /* best effort */
-  }
-}
-
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  // Same directory as the target: rename is only atomic within one filesystem.
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    fh = await open(tmp, 'wx');
-    await fh.writeFile(data);
-    await fh.sync(); // data on disk before the name points at it
-    await fh.close();
-    fh = undefined;
-    await rename(tmp, path);
-  } catch (err) {
-    await fh?.close().catch(() => {});
-    await rm(tmp, { force: true }).catch(() => {});
-    throw err;
-  }
-  await fsyncDir(dir);
-}
+export { isTempFile, TEMP_FILE_RE, writeFileAtomic } from '../util/atomic-write.ts';
 
 export interface WriteJsonOptions {
   /** Indent by 2 for files people read (config.json); compact for long metric arrays. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve, sep } from 'node:path';
+import { packageRoot } from '../util/paths.ts';
 
 /**
  * Run keys, in the manner of open_lth's `foundations/hparams.py` + `desc.py`: a run is named by a
@@ -129,20 +129,6 @@ export function sha256Hex(data: string | Uint8Array): string {
 export function runKey(config: unknown, defaults: unknown, codeVersion: string): string {
   const normalised = normaliseConfig(config, defaults);
   return sha256Hex(canonicalJson({ config: normalised, code: codeVersion })).slice(0, 16);
-}
-
-let cachedRoot: string | undefined;
-
-/** The directory holding our package.json, found from this file so it works from any cwd. */
-export function packageRoot(): string {
-  if (cachedRoot) return cachedRoot;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return (cachedRoot = dir);
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`packageRoot: no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
 }
 
 export interface CodeVersionOptions {

@@ -13,7 +13,8 @@ import {
   type TensorRecord,
   type WriteJsonOptions,
 } from './files.ts';
-import { canonicalJson, normaliseConfig, packageRoot, runKey } from './hash.ts';
+import { canonicalJson, normaliseConfig, runKey } from './hash.ts';
+import { cacheRoot } from '../util/paths.ts';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_STALE_MS, isLocked, tryLock, withLock } from './lock.ts';
 
 /**
@@ -240,8 +241,7 @@ export class RunStore {
   private readonly onEvent?: (event: StoreEvent) => void;
 
   constructor(opts: RunStoreOptions = {}) {
-    // `||` rather than `??`: an empty GROK_CACHE would otherwise put the cache in the cwd.
-    this.root = resolve(opts.root ?? (process.env.GROK_CACHE || join(packageRoot(), '.grok-cache')));
+    this.root = resolve(opts.root ?? cacheRoot());
     this.staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
     this.maxWaitMs = opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
     this.onEvent = opts.onEvent;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { canonicalJson, codeVersion, normaliseConfig, packageRoot, runKey } from '../../src/store/hash.ts';
+import { canonicalJson, codeVersion, normaliseConfig, runKey } from '../../src/store/hash.ts';
+import { packageRoot } from '../../src/util/paths.ts';
 
 // Like open_lth's lottery/test/test_desc.py: literal keys for a sequence of config edits. If one of
 // these changes, every cached run is orphaned; that must be a deliberate decision, never an

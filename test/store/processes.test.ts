@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageRoot, runKey } from '../../src/store/hash.ts';
+import { runKey } from '../../src/store/hash.ts';
+import { packageRoot } from '../../src/util/paths.ts';
 import { isLocked, lockPathFor } from '../../src/store/lock.ts';
 import { RunStore, type StoreEvent } from '../../src/store/store.ts';
 

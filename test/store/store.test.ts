@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptFileError, readJson } from '../../src/store/files.ts';
-import { packageRoot, runKey } from '../../src/store/hash.ts';
+import { runKey } from '../../src/store/hash.ts';
+import { packageRoot } from '../../src/util/paths.ts';
 import { LockCompromisedError, lockPathFor, tryLock } from '../../src/store/lock.ts';
 import {
   RunConfigMismatchError,

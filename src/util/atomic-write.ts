@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * The one atomic write of the project (run store, claim outcomes, reports): write a temporary
+ * sibling, fsync it, rename it over the target, fsync the directory. A reader never sees a
+ * half-written file and a crash leaves the previous version intact. The sibling lives in the same
+ * directory because rename is only atomic within one filesystem.
+ */
+export const TEMP_FILE_RE = /\.tmp-\d+-[0-9a-f]+$/;
+export const isTempFile = (name: string): boolean => TEMP_FILE_RE.test(name);
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Makes the rename itself durable (ext4/xfs may otherwise lose the new directory entry on power
+  // loss after DONE was written). Windows cannot open a directory; there the rename is all we get.
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  // Same directory as the target: rename is only atomic within one filesystem.
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(tmp, 'wx');
+    await fh.writeFile(data);
+    await fh.sync(); // data on disk before the name points at it
+    await fh.close();
+    fh = undefined;
+    await rename(tmp, path);
+  } catch (err) {
+    await fh?.close().catch(() => {});
+    await rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+

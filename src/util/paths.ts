@@ -1,0 +1,34 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let root: string | undefined;
+
+/** The directory holding our package.json, found from this file so it works from any cwd. */
+export function packageRoot(): string {
+  if (root) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return (root = dir);
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`packageRoot: no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+/**
+ * A directory named by an environment variable, or its default. An empty value means the default
+ * (not the current directory), and a value naming a file is an error that says so.
+ */
+function dirFromEnv(name: string, fallback: () => string): string {
+  const v = process.env[name];
+  const dir = resolve(v && v.trim() ? v : fallback());
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`${name}: ${dir} is a file, not a directory`);
+  return dir;
+}
+
+/** The run store and the claim outcomes: $GROK_CACHE, else <package root>/.grok-cache. */
+export const cacheRoot = (): string => dirFromEnv('GROK_CACHE', () => join(packageRoot(), '.grok-cache'));
+
+/** The report: $GROK_REPORTS, else <package root>/reports. */
+export const reportsRoot = (): string => dirFromEnv('GROK_REPORTS', () => join(packageRoot(), 'reports'));
