@@ -23,6 +23,7 @@ export default defineClaim({
   paperRef: '§4.1, Fig. 5a, Fig. 6, Fig. 10',
   assertion:
     'For each control (dense θ0·r₁ matching the ticket\'s L1 norm, dense θ0·r₂ matching its L2 norm; global-norm ratios as in the paper), τ_control > τ_ticket by a one-sided paired t-test on log τ over seeds, Holm-corrected over the two controls, p ≤ 0.05. A control never reaching 95 % test accuracy counts at its lower bound τ > horizon / t_mem (conservative).',
+  settings: ['mlp-add', 'transformer-add'],
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 
   async decide({ scale, runAll, base }) {

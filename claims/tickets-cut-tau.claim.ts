@@ -25,10 +25,11 @@ export default defineClaim({
     'When using a lottery ticket (good subnetworks), the train and test accuracy increase almost similarly, i.e., the time from memorization (t_mem) to generalization (t_gen) has significantly accelerated. Note that not only the subtraction (t_gen − t_mem) but the ratio (t_gen/t_mem) is also significantly improved.',
   paperRef: '§3.2, Fig. 1 (left), Fig. 2a; τ_grok defined in §3.1',
   assertion: `Paired over seeds, τ_ticket < τ_dense by a one-sided Wilcoxon signed-rank test with p ≤ ${ALPHA}, and the median of τ_dense / τ_ticket ≥ ${MIN_RATIO}. Ticket: global magnitude pruning of the final dense checkpoint keeping ${KEEP * 100} % (pruning ratio k = ${1 - KEEP}), rewound to θ0. A censored τ (never reached) ranks worst; a dense run that never groks fails the claim.`,
+  settings: ['mlp-add', 'transformer-add', 'mlp-multiply', 'mlp-x2y2', 'mlp-x2xyy2', 'transformer-subtract', 'transformer-x2xyy2x', 'transformer-x3xy'],
   undecidable: (scale) =>
     scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so τ_grok cannot be measured` : null,
 
-  async decide({ scale, runAll, base }) {
+  async decide({ scale, setting, runAll, base }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const ticket = await runAll(dense.map((d, i) => ({ config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` })));
     const tauDense = dense.map((r) => r.milestones.tauGrok);
@@ -77,7 +78,7 @@ export default defineClaim({
       choices: [
         { item: 'keep fraction vs pruning ratio', choice: `keepFraction ${KEEP} (the code's "sparsity" 0.4) = paper pruning ratio k = ${1 - KEEP}` },
         { item: 'ticket checkpoint', choice: 'the final dense checkpoint (after all epochs), as in the authors\' scripts' },
-        { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: p = 67, symmetric pairs a ≤ b (2278), frac_train ${scale.fracTrain}, CPython-identical shuffle` },
+        { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: ${setting.title}, frac_train ${scale.fracTrain}, ${scale.epochs} epochs, CPython-identical shuffle` },
         { item: 'loss precision', choice: 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' },
         { item: 't_gen resolution', choice: `test accuracy is evaluated every ${scale.evalEvery} epochs; train accuracy every epoch` },
       ],
