@@ -183,7 +183,7 @@ async function cmdCache(argv: string[]): Promise<number> {
   if (sub === 'ls') {
     for (const e of await store.list()) {
       const c = e.config as RunConfig | null;
-      const what = c ? `${c.derive ? `${c.derive.method}${'keepFraction' in c.derive ? ` keep ${c.derive.keepFraction}` : ''}` : 'dense'} seed ${c.data.seed} frac ${c.data.fracTrain} ${c.epochs} epochs` : '?';
+      const what = c ? `${c.model?.name ?? "?"} ${c.data?.task ?? "?"} ${c.derive ? `${c.derive.method}${'keepFraction' in c.derive ? ` keep ${c.derive.keepFraction}` : ''}` : 'dense'} seed ${c.data.seed} frac ${c.data.fracTrain} ${c.epochs} epochs` : '?';
       process.stdout.write(`${e.key}  ${e.done ? 'done' : e.locked ? 'running' : 'partial'}  ${(e.sizeBytes / 1e6).toFixed(1)} MB  ${what}\n`);
     }
     return 0;

@@ -30,12 +30,35 @@ describe('grok CLI', () => {
     [['train', '--keep', '0'], /--keep: 0 is invalid \(the fraction of weights KEPT, in \(0, 1\]/],
     [['train', '--p', '9'], /data\.p: 9 is invalid \(must be a prime\)/],
     [['cache', 'explode'], /cache: "explode" is not a subcommand; allowed: ls, verify, gc/],
+    [['train', '--task', 'subtract', '--model', 'mlp'], /model\.name: "mlp" is invalid \(its output cannot depend on the order of the tokens/],
+    [['train', '--model', 'resnet'], /model\.name: "resnet" is invalid \(allowed values: mlp, transformer/],
+    [['train', '--task', 'subtract', '--asymmetric', '--p', '9'], /data\.p: 9 is invalid/],
     [['frobnicate'], /unknown command "frobnicate"; allowed: train, dataset, report, info, list, bench, cache/],
   ])('grok %j exits non-zero naming the field and the allowed values', async (args, message) => {
     const r = await grok(...args);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
   });
+
+  it('list prints every registered model, task, loss, derivation and setting', async () => {
+    const r = await grok('list');
+    expect(r.code).toBe(0);
+    for (const name of ['mlp', 'transformer', 'subtract', 'x3xy', 'crossEntropy', 'mse', 'magnitude', 'edgePopup', 'mlp-add', 'transformer-add']) expect(r.stdout).toContain(name);
+    const json = JSON.parse((await grok('list', '--json')).stdout) as { models: { name: string; defaults: Record<string, unknown> }[] };
+    expect(json.models.find((m) => m.name === 'transformer')!.defaults).toEqual({ dModel: 128, dMlp: 128, dHead: 128, weightScale: 1 });
+  });
+
+  it.each([
+    [['--model', 'transformer', '--task', 'add'], 'transformer add'],
+    [['--task', 'subtract'], 'transformer subtract'], // a non-commutative task gets the order-aware model and ordered pairs
+    [['--task', 'multiply'], 'mlp multiply'],
+  ])('train %j trains the named setting', async (flags, what) => {
+    const env = { ...process.env, GROK_CACHE: mkdtempSync(join(tmpdir(), 'grok-cli-setting-')), GROK_QUIET: '1' };
+    const cli = (...args: string[]) => run('node', ['bin/grok.js', ...args], { env });
+    const out = JSON.parse((await cli('train', ...flags, '--p', '11', '--frac', '0.5', '--epochs', '12', '--eval-every', '4', '--snapshot-every', '6', '--json')).stdout) as { key: string; horizon: number };
+    expect(out.horizon).toBe(12);
+    expect((await cli('cache', 'ls')).stdout).toMatch(new RegExp(`^${out.key}  done .*${what} dense seed 0 frac 0.5 12 epochs`, 'm'));
+  }, 60_000);
 
   it('train, then cache ls / verify / gc on the store it wrote', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grok-cli-cache-'));

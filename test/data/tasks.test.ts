@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { TASK_NAMES, label, mod, parseTaskName, isTaskName, type TaskName } from '../../src/tasks/modular.ts';
+import { COMMUTATIVE, TASK_NAMES, label, mod, parseTaskName, isTaskName, type TaskName } from '../../src/tasks/modular.ts';
 
 /*
  * sha256[:16] of the p = 67 label table (row-major over (x, y), labels joined by ","), computed
@@ -89,5 +89,13 @@ describe('tasks', () => {
     expect(() => parseTaskName('foo')).toThrow(/^task: "foo" is not one of add, subtract, /);
     expect(() => label('toString' as TaskName, 1, 2, 67)).toThrow(/task: "toString" is not one of/);
     expect(parseTaskName('x2y2')).toBe('x2y2');
+  });
+});
+
+describe('commutativity', () => {
+  it.each(TASK_NAMES)('%s declares whether f(a, b) = f(b, a) for every pair, mod 67', (task) => {
+    let commutes = true;
+    for (let a = 0; a < 67 && commutes; a++) for (let b = 0; b < 67; b++) if (label(task, a, b, 67) !== label(task, b, a, 67)) commutes = false;
+    expect(COMMUTATIVE[task]).toBe(commutes);
   });
 });

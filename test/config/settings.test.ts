@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { SCALES, SCALE_NAMES } from '../../src/config/scale.ts';
+import { denseRun } from '../../src/config/schema.ts';
+import { getSetting, selectedSettings, settingAt, SETTINGS, type SettingRun } from '../../src/config/settings.ts';
+import { models } from '../../src/models/index.ts';
+import { tasks } from '../../src/tasks/index.ts';
+
+describe('settings', () => {
+  it('mlp-add is the harness\'s original base run at every scale', () => {
+    for (const name of SCALE_NAMES) {
+      const sc = SCALES[name];
+      const at = settingAt(getSetting('mlp-add'), sc) as SettingRun;
+      expect(at.scale).toEqual(sc);
+      expect(denseRun(at.base(3))).toEqual(denseRun({
+        data: { task: 'add', p: 67, fracTrain: sc.fracTrain, symmetric: true, seed: 3 },
+        initSeed: 3, epochs: sc.epochs, evalEvery: sc.evalEvery, snapshotEvery: sc.snapshotEvery,
+      }));
+    }
+  });
+
+  it('every setting names a registered task and model and parses at every scale, or says why it cannot be decided', () => {
+    for (const s of SETTINGS) {
+      expect(tasks.has(s.task) && models.has(s.model)).toBe(true);
+      for (const name of SCALE_NAMES) {
+        const at = settingAt(s, SCALES[name]);
+        if ('undecidable' in at) expect(at.undecidable).toMatch(/measured/);
+        else expect(denseRun(at.base(0)).model.name).toBe(s.model);
+      }
+    }
+    expect(new Set(SETTINGS.map((s) => s.name)).size).toBe(SETTINGS.length);
+    // Fig. 2c: at least six operations besides addition
+    expect(new Set(SETTINGS.map((s) => s.task)).size).toBeGreaterThanOrEqual(7);
+  });
+
+  it('non-commutative operations train the transformer on ordered pairs', () => {
+    for (const task of ['subtract', 'x2xyy2x', 'x3xy']) {
+      const at = settingAt(getSetting(`transformer-${task}`), SCALES.paper) as SettingRun;
+      const c = denseRun(at.base(0));
+      expect(c.data.symmetric).toBe(false);
+      expect(c.model.name).toBe('transformer');
+      expect(c.epochs).toBe(50_000);
+    }
+  });
+
+  it('GROK_SETTINGS selects settings and names an unknown one', () => {
+    expect(selectedSettings('')).toBeNull();
+    expect([...selectedSettings('mlp-add, transformer-add')!]).toEqual(['mlp-add', 'transformer-add']);
+    expect(() => selectedSettings('mlp-add,resnet-add')).toThrow(/GROK_SETTINGS: "resnet-add" is not a setting; settings: mlp-add, transformer-add/);
+  });
+});
