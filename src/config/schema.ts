@@ -21,7 +21,7 @@ import type { TaskDef, TaskShape } from '../tasks/types.ts';
 
 const int = (min: number) => z.number().int().min(min);
 
-export const OptimSchema = z.strictObject({
+const OptimSchema = z.strictObject({
   lr: z.number().positive().default(1e-3),
   beta1: z.number().min(0).lt(1).default(0.9),
   beta2: z.number().min(0).lt(1).default(0.98),
@@ -29,7 +29,7 @@ export const OptimSchema = z.strictObject({
   weightDecay: z.number().min(0).default(1),
 });
 
-export const DEFAULT_TASK = 'add';
+const DEFAULT_TASK = 'add';
 
 /** The data group: `task` and that task's fields. Every task has `seed` (its split or sample seed). */
 export type DataConfig = { task: string; seed: number; p?: number; fracTrain?: number; symmetric?: boolean } & Record<string, unknown>;
@@ -84,7 +84,7 @@ interface Schemas {
 let built: Schemas | undefined;
 
 /** The run schemas from the registries as they are now (rebuilt after a registration). */
-export function schemas(): Schemas {
+function schemas(): Schemas {
   const version = [tasks.version, models.version, derivations.version].join('.');
   if (built?.version === version) return built;
   const denseFields = {
@@ -122,7 +122,7 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
 const DISCRIMINATORS: Record<string, () => string[]> = { task: () => tasks.names(), name: () => models.names(), method: () => derivations.names() };
 
 /** "data.p: 66 is invalid (must be a prime)" — the field, the value given and what is allowed. */
-export function formatIssues(error: z.ZodError, input: unknown): string[] {
+function formatIssues(error: z.ZodError, input: unknown): string[] {
   return error.issues.map((issue) => {
     const field = issue.path.length ? issue.path.map(String).join('.') : '(config)';
     const given = valueAt(input, issue.path);
@@ -185,7 +185,7 @@ function checkSetting(c: DenseRunConfig, where = ''): string[] {
   return issues;
 }
 
-export function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
+function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input);
   if (!r.success) throw new ConfigError(formatIssues(r.error, input));
   const out = r.data;

@@ -1,4 +1,4 @@
 /** The built-in models; importing this module registers them. A new model adds its line here. */
 import './mlp.ts';
 import './transformer.ts';
-export { models, registerModel, modelInit, modelInputs, paramGradients } from './registry.ts';
+export { models, registerModel, modelInit } from './registry.ts';

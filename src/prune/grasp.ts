@@ -3,7 +3,6 @@ import { crossEntropyGrad } from '../losses/cross-entropy.ts';
 import { checkTheta, toFlat, toParams, type Layout } from '../models/layout.ts';
 import { backward, forward, type ForwardCache, type TokenBatch } from '../models/mlp.ts';
 import { gradientAt } from '../models/registry.ts';
-import { globalMask } from './mask.ts';
 
 /** The authors' GraSP constants (spec §6.4). */
 export const GRASP_TEMPERATURE = 200;
@@ -132,6 +131,3 @@ export function graspScores(layout: Layout, theta: Float32Array, batch: TokenBat
   return out;
 }
 
-export function graspMask(layout: Layout, theta: Float32Array, batch: TokenBatch, keepFraction: number, opts: GraspOptions = {}): Float32Array {
-  return globalMask(graspScores(layout, theta, batch, opts), keepFraction);
-}

@@ -2,10 +2,9 @@ import { losses } from '../losses/index.ts';
 import { checkTheta, type Layout } from '../models/layout.ts';
 import { gradientAt } from '../models/registry.ts';
 import type { Batch } from '../models/types.ts';
-import { globalMask } from './mask.ts';
 
 /** ∂(mean loss)/∂θ at θ with all masks at one, in float32 from the model's backward (or autodiff). */
-export function lossGradient(layout: Layout, theta: Float32Array, batch: Batch, loss = 'crossEntropy'): Float32Array {
+function lossGradient(layout: Layout, theta: Float32Array, batch: Batch, loss = 'crossEntropy'): Float32Array {
   checkTheta(layout, theta);
   const l = losses.get(loss);
   return gradientAt(layout, theta, batch, (out) => l.grad(out, batch));
@@ -25,8 +24,4 @@ export function snipScores(layout: Layout, theta: Float32Array, batch: Batch, lo
   return out;
 }
 
-export function snipMask(layout: Layout, theta: Float32Array, batch: Batch, keepFraction: number): Float32Array {
-  return globalMask(snipScores(layout, theta, batch), keepFraction);
-}
 
-export { checkTheta };

@@ -3,7 +3,6 @@ import { checkTheta, type Layout } from '../models/layout.ts';
 import type { TokenBatch } from '../models/mlp.ts';
 import { gradientAt } from '../models/registry.ts';
 import type { Batch } from '../models/types.ts';
-import { globalMask } from './mask.ts';
 
 /**
  * The authors' SynFlow (spec §6.5): single shot, the REAL training tokens as input (not an
@@ -116,6 +115,3 @@ function checkSynflow(scores: Float64Array, precision: string): Float64Array {
   return scores;
 }
 
-export function synflowMask(layout: Layout, theta: Float32Array, batch: Batch, keepFraction: number): Float32Array {
-  return globalMask(synflowScores(layout, theta, batch), keepFraction);
-}

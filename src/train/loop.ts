@@ -81,7 +81,7 @@ export interface TrainIO {
   stopAfterEpoch?: number;
 }
 
-export function emptyLog(): RunLog {
+function emptyLog(): RunLog {
   return { epochs: [], trainLoss: [], trainAcc: [], testLoss: [], testAcc: [], l1: [], l2: [], l1Mask: [], l2Mask: [], trainAccEvery: [] };
 }
 
@@ -95,7 +95,7 @@ export function makeBatch(model: ModelDef, loss: LossDef, ex: Examples, layout: 
 }
 
 /** Loss and accuracy of the (masked) parameters on a whole set. */
-export function evaluate(model: ModelDef, loss: LossDef, layout: Layout, eff: Params, batch: Batch): Evaluated {
+function evaluate(model: ModelDef, loss: LossDef, layout: Layout, eff: Params, batch: Batch): Evaluated {
   const out = tf.tidy(() => model.forward(eff, batch, layout).out);
   const lossT = tf.tidy(() => loss.value(out, batch));
   const res = { loss: lossT.dataSync()[0], acc: loss.accuracy(out, batch) };
@@ -104,7 +104,7 @@ export function evaluate(model: ModelDef, loss: LossDef, layout: Layout, eff: Pa
 }
 
 /** Appends one evaluated epoch to the log (the columns of spec §3.3). */
-export function recordEval(log: RunLog, epoch: number, train: Evaluated, test: Evaluated, norms: Norms): void {
+function recordEval(log: RunLog, epoch: number, train: Evaluated, test: Evaluated, norms: Norms): void {
   log.epochs.push(epoch);
   log.trainLoss.push(train.loss); log.trainAcc.push(train.acc);
   log.testLoss.push(test.loss); log.testAcc.push(test.acc);

@@ -20,7 +20,7 @@ export function firstExceeding(epochs: ArrayLike<number>, values: ArrayLike<numb
   return null;
 }
 
-export function firstBelow(epochs: ArrayLike<number>, values: ArrayLike<number>, threshold: number): number | null {
+function firstBelow(epochs: ArrayLike<number>, values: ArrayLike<number>, threshold: number): number | null {
   for (let i = 0; i < values.length; i++) if (values[i] < threshold) return epochs[i];
   return null;
 }
