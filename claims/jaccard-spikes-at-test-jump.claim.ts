@@ -35,9 +35,14 @@ export default defineClaim({
   // 16–20k, far from it. Not assumed at paper scale.
   settings: ['mlp-add', 'transformer-add'],
   expectedFailure: (scale, setting) =>
-    scale.name === 'ci' && setting === 'mlp-add'
-      ? 'at ci scale the mask changes most right after memorisation (1000–2000 epochs) on all seeds, before the test-accuracy jump'
-      : null,
+    scale.name !== 'ci'
+      ? null
+      : setting === 'mlp-add'
+        ? 'at ci scale the mask changes most right after memorisation (1000–2000 epochs) on all seeds, before the test-accuracy jump'
+        : setting === 'transformer-add'
+          // measured 2026-12-02 at 8000 epochs: the same generic analysis as mlp-add, the same pattern
+          ? 'at ci scale the transformer\'s mask also changes most right after memorisation (1000–2000 epochs, JD 0.31–0.33 on all 5 seeds) while test accuracy jumps at 3000–7000; Pearson r(JD, Δacc) = 0.24 (p = 0.086)'
+          : null,
 
   async decide({ scale, runAll, base }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));

@@ -1,6 +1,7 @@
 import { ticketBeatsControls } from '../src/claims/compare.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, metricCurves, pairedTau } from '../src/claims/figures.ts';
+import { ticketOverrides } from '../src/config/scale.ts';
 import { denseRun, derivedRun, ticketRun } from '../src/config/schema.ts';
 
 /**
@@ -29,7 +30,7 @@ export default defineClaim({
   async decide({ scale, runAll, base }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const jobs = dense.flatMap((d, i) => [
-      { config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` },
+      { config: ticketRun(d.config, { keepFraction: KEEP }, ticketOverrides(scale)), label: `ticket seed ${scale.seeds[i]}` },
       { config: derivedRun(d.config, { method: 'normMatched', norm: 'l1', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L1-matched seed ${scale.seeds[i]}` },
       { config: derivedRun(d.config, { method: 'normMatched', norm: 'l2', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L2-matched seed ${scale.seeds[i]}` },
     ]);

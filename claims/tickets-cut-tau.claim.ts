@@ -1,3 +1,4 @@
+import { ticketOverrides } from '../src/config/scale.ts';
 import { denseRun, ticketRun } from '../src/config/schema.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
@@ -31,7 +32,7 @@ export default defineClaim({
 
   async decide({ scale, setting, runAll, base }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
-    const ticket = await runAll(dense.map((d, i) => ({ config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` })));
+    const ticket = await runAll(dense.map((d, i) => ({ config: ticketRun(d.config, { keepFraction: KEEP }, ticketOverrides(scale)), label: `ticket seed ${scale.seeds[i]}` })));
     const tauDense = dense.map((r) => r.milestones.tauGrok);
     const tauTicket = ticket.map((r) => r.milestones.tauGrok);
     const horizon = scale.epochs;
@@ -78,6 +79,7 @@ export default defineClaim({
       choices: [
         { item: 'keep fraction vs pruning ratio', choice: `keepFraction ${KEEP} (the code's "sparsity" 0.4) = paper pruning ratio k = ${1 - KEEP}` },
         { item: 'ticket checkpoint', choice: 'the final dense checkpoint (after all epochs), as in the authors\' scripts' },
+        { item: 'ticket horizon', choice: scale.ticketEpochs ? `${scale.ticketEpochs} epochs, shorter than the dense runs' ${scale.epochs} to fit CI (the paper retrains as long as the base run); a ticket censored there ranks worst` : `${scale.epochs} epochs, as the dense runs` },
         { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: ${setting.title}, frac_train ${scale.fracTrain}, ${scale.epochs} epochs, CPython-identical shuffle` },
         { item: 'loss precision', choice: 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' },
         { item: 't_gen resolution', choice: `test accuracy is evaluated every ${scale.evalEvery} epochs; train accuracy every epoch` },

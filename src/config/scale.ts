@@ -22,7 +22,15 @@ export interface Scale {
    * horizon is known to be slower than the ticket, which is all those claims assert.
    */
   controlEpochs: number;
+  /**
+   * Horizon of the grokking tickets where it is shorter than `epochs` (default: the same). A ticket
+   * still censored there ranks worst, so a shorter horizon can only count against the ticket.
+   */
+  ticketEpochs?: number;
 }
+
+/** The training overrides of a scale's ticket runs (none unless the scale shortens them). */
+export const ticketOverrides = (scale: Scale): { epochs?: number } => (scale.ticketEpochs ? { epochs: scale.ticketEpochs } : {});
 
 export const SCALES: Record<ScaleName, Scale> = {
   smoke: { name: 'smoke', seeds: [0, 1], epochs: 300, fracTrain: 0.5, evalEvery: 10, snapshotEvery: 100, controlEpochs: 300 },

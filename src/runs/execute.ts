@@ -26,11 +26,12 @@ import { denseStepper } from '../train/steppers/dense.ts';
  * uses, so that adding or changing one component does not retrain the runs of the others.
  */
 export const CORE_CODE = [
-  'src/registry.ts', 'src/models/layout.ts', 'src/models/init.ts', 'src/models/registry.ts', 'src/optim',
+  'src/registry.ts', 'src/models/layout.ts', 'src/models/init.ts', 'src/models/registry.ts', 'src/models/autodiff.ts', 'src/optim',
   'src/train/loop.ts', 'src/train/steppers/dense.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
   'src/prune/mask.ts', 'src/runs/execute.ts', 'src/config/schema.ts',
 ];
 
+/** The task, model and loss a dense run uses. */
 function componentFiles(config: DenseRunConfig): string[] {
   const task = tasks.get(config.data.task);
   return [...task.files, ...models.get(config.model.name).files, ...losses.get(task.loss).files];
