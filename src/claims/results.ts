@@ -12,14 +12,16 @@ export const claimResultsDir = (scale: string): string => join(process.env.GROK_
 export async function readClaimResults(scale: string, dir = claimResultsDir(scale)): Promise<ClaimReport[]> {
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  const claims = await Promise.all(files.map((f) => readJson<ClaimReport>(join(dir, f))));
+  const read = await Promise.all(files.map(async (file) => ({ file, claim: await readJson<ClaimReport>(join(dir, file)) })));
+  // an outcome without a setting was stored before claims had settings, by older code: not current
+  const current = read.filter(({ claim }) => typeof claim.setting === 'string');
   const seen = new Map<string, string>();
-  for (const [i, c] of claims.entries()) {
+  for (const { file, claim } of current) {
     // lm-eval only warns on duplicate task names; a duplicate claim id is an error here
-    if (seen.has(claimKey(c))) throw new Error(`duplicate claim "${claimKey(c)}" in ${files[i]} and ${seen.get(claimKey(c))}`);
-    seen.set(claimKey(c), files[i]);
+    if (seen.has(claimKey(claim))) throw new Error(`duplicate claim "${claimKey(claim)}" in ${file} and ${seen.get(claimKey(claim))}`);
+    seen.set(claimKey(claim), file);
   }
-  return claims;
+  return current.map(({ claim }) => claim);
 }
 
 /** Claim results from several shard directories: each DIR is a results folder or a store root. */
