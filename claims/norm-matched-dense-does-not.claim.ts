@@ -1,8 +1,7 @@
 import { ticketBeatsControls } from '../src/claims/compare.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, metricCurves, pairedTau } from '../src/claims/figures.ts';
-import { ticketOverrides } from '../src/config/scale.ts';
-import { denseRun, derivedRun, ticketRun } from '../src/config/schema.ts';
+import { denseRun, derivedRun } from '../src/config/schema.ts';
 
 /**
  * Claim 2 (paper §4.1, Fig. 5a, Fig. 6, Fig. 10): dense models started from θ0 scaled to the
@@ -27,10 +26,10 @@ export default defineClaim({
   settings: ['mlp-add', 'transformer-add'],
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 
-  async decide({ scale, runAll, base }) {
+  async decide({ scale, runAll, base, ticket: ticketOf }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const jobs = dense.flatMap((d, i) => [
-      { config: ticketRun(d.config, { keepFraction: KEEP }, ticketOverrides(scale)), label: `ticket seed ${scale.seeds[i]}` },
+      { config: ticketOf(d.config, KEEP), label: `ticket seed ${scale.seeds[i]}` },
       { config: derivedRun(d.config, { method: 'normMatched', norm: 'l1', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L1-matched seed ${scale.seeds[i]}` },
       { config: derivedRun(d.config, { method: 'normMatched', norm: 'l2', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L2-matched seed ${scale.seeds[i]}` },
     ]);

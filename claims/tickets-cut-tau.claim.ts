@@ -1,5 +1,4 @@
-import { ticketOverrides } from '../src/config/scale.ts';
-import { denseRun, ticketRun } from '../src/config/schema.ts';
+import { denseRun } from '../src/config/schema.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { pairedWilcoxon } from '../src/stats/paired.ts';
@@ -30,9 +29,9 @@ export default defineClaim({
   undecidable: (scale) =>
     scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so τ_grok cannot be measured` : null,
 
-  async decide({ scale, setting, runAll, base }) {
+  async decide({ scale, setting, runAll, base, ticket: ticketOf }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
-    const ticket = await runAll(dense.map((d, i) => ({ config: ticketRun(d.config, { keepFraction: KEEP }, ticketOverrides(scale)), label: `ticket seed ${scale.seeds[i]}` })));
+    const ticket = await runAll(dense.map((d, i) => ({ config: ticketOf(d.config, KEEP), label: `ticket seed ${scale.seeds[i]}` })));
     const tauDense = dense.map((r) => r.milestones.tauGrok);
     const tauTicket = ticket.map((r) => r.milestones.tauGrok);
     const horizon = scale.epochs;
@@ -42,6 +41,11 @@ export default defineClaim({
     const medianRatio = median(ratios);
     const neverGrokked = scale.seeds.filter((_, i) => tauDense[i] === null);
 
+    // the global threshold may empty a whole matrix (the transformer's W_K on some seeds): say where
+    const emptied = ticket.flatMap((t, i) => {
+      const names = (t.meta.maskDensity ?? []).filter((l) => l.kept === 0).map((l) => l.name);
+      return names.length ? [`seed ${scale.seeds[i]}: ${names.join(', ')}`] : [];
+    });
     const passed = neverGrokked.length === 0 && test.pValue <= ALPHA && medianRatio >= MIN_RATIO;
     const fmt = (x: number | null) => (x === null ? 'censored' : x.toFixed(2));
     const reason = neverGrokked.length
@@ -79,6 +83,7 @@ export default defineClaim({
       choices: [
         { item: 'keep fraction vs pruning ratio', choice: `keepFraction ${KEEP} (the code's "sparsity" 0.4) = paper pruning ratio k = ${1 - KEEP}` },
         { item: 'ticket checkpoint', choice: 'the final dense checkpoint (after all epochs), as in the authors\' scripts' },
+        { item: 'emptied matrices', choice: emptied.length ? `the global threshold pruned a whole matrix, as the authors' code would: ${emptied.join('; ')}` : 'none: every matrix keeps some weights' },
         { item: 'ticket horizon', choice: scale.ticketEpochs ? `${scale.ticketEpochs} epochs, shorter than the dense runs' ${scale.epochs} to fit CI (the paper retrains as long as the base run); a ticket censored there ranks worst` : `${scale.epochs} epochs, as the dense runs` },
         { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: ${setting.title}, frac_train ${scale.fracTrain}, ${scale.epochs} epochs, CPython-identical shuffle` },
         { item: 'loss precision', choice: 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' },

@@ -35,6 +35,8 @@ export interface ClaimContext {
   setting: Setting;
   /** The setting's dense base run of one seed at this scale. */
   base(seed: number): RunConfigInput;
+  /** The setting's grokking ticket of a dense run (its horizon and empty-layer rule at this scale). */
+  ticket(dense: RunConfig, keepFraction: number): RunConfig;
   /** Gets a run from the store or trains it, with progress; recorded in the report. */
   run(config: RunConfig | RunConfigInput, label: string): Promise<RunResult>;
   /** Several independent runs at once (one per core); results in the order asked. Ask for base
@@ -103,6 +105,7 @@ export function defineClaim(def: ClaimDefinition): ClaimDefinition {
       scale,
       setting,
       base: run.base,
+      ticket: run.ticket,
       run: async (config, label) => record(await getRun(config, { label, onProgress: progress }), label),
       runAll: async (jobs) => (await getRuns(jobs, { onProgress: progress })).map((r, i) => record(r, jobs[i].label)),
     };

@@ -36,7 +36,7 @@ describe('claims decide on tiny runs', () => {
     expect(def.undecidable?.(tiny)).toMatch(/smoke/);
     const setting = getSetting(settingName);
     const at = settingAt(setting, tiny) as SettingRun;
-    const outcome = await def.decide({ scale: at.scale, setting, base: at.base, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs, { workers: 2 }) });
+    const outcome = await def.decide({ scale: at.scale, setting, base: at.base, ticket: at.ticket, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs, { workers: 2 }) });
     expect(typeof outcome.passed).toBe('boolean');
     expect(outcome.reason.length).toBeGreaterThan(10);
     for (const row of outcome.seedTable.rows) expect(row.length).toBe(outcome.seedTable.columns.length);

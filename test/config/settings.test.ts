@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SCALES, SCALE_NAMES } from '../../src/config/scale.ts';
-import { denseRun } from '../../src/config/schema.ts';
+import { denseRun, ticketRun } from '../../src/config/schema.ts';
 import { getSetting, selectedSettings, settingAt, SETTINGS, type SettingRun } from '../../src/config/settings.ts';
 import { models } from '../../src/models/index.ts';
 import { tasks } from '../../src/tasks/index.ts';
@@ -40,6 +40,17 @@ describe('settings', () => {
       expect(c.model.name).toBe('transformer');
       expect(c.epochs).toBe(50_000);
     }
+  });
+
+  it('a setting\'s ticket: mlp-add\'s is the plain ticket every claim shares; the transformer may empty a matrix', () => {
+    const mlp = settingAt(getSetting('mlp-add'), SCALES.ci) as SettingRun;
+    const d = denseRun(mlp.base(0));
+    expect(mlp.ticket(d, 0.4)).toEqual(ticketRun(d, { keepFraction: 0.4 }));
+    const tr = settingAt(getSetting('transformer-add'), SCALES.ci) as SettingRun;
+    const t = tr.ticket(denseRun(tr.base(0)), 0.4);
+    expect(t.derive).toMatchObject({ method: 'magnitude', keepFraction: 0.4, allowEmptyLayers: true });
+    expect(t.epochs).toBe(3000);
+    expect(t.derive!.base.epochs).toBe(12_000);
   });
 
   it('GROK_SETTINGS selects settings and names an unknown one', () => {
