@@ -40,8 +40,8 @@ export default defineClaim({
       : setting === 'mlp-add'
         ? 'at ci scale the mask changes most right after memorisation (1000–2000 epochs) on all seeds, before the test-accuracy jump'
         : setting === 'transformer-add'
-          // measured 2026-12-02 at 8000 epochs: the same generic analysis as mlp-add, the same pattern
-          ? 'at ci scale the transformer\'s mask also changes most right after memorisation (1000–2000 epochs, JD 0.31–0.33 on all 5 seeds) while test accuracy jumps at 3000–7000; Pearson r(JD, Δacc) = 0.24 (p = 0.086)'
+          // measured 2026-12-02 at 8000 and 12 000 epochs: the same generic analysis as mlp-add, the same pattern
+          ? 'at ci scale the transformer\'s mask also changes most right after memorisation (1000–2000 epochs, JD 0.31–0.33 on all 5 seeds) while test accuracy jumps at 3000–9000'
           : null,
 
   async decide({ scale, runAll, base }) {

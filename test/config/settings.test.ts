@@ -49,8 +49,8 @@ describe('settings', () => {
     const tr = settingAt(getSetting('transformer-add'), SCALES.ci) as SettingRun;
     const t = tr.ticket(denseRun(tr.base(0)), 0.4);
     expect(t.derive).toMatchObject({ method: 'magnitude', keepFraction: 0.4, allowEmptyLayers: true });
-    expect(t.epochs).toBe(3000);
-    expect(t.derive!.base.epochs).toBe(12_000);
+    expect(t.epochs).toBe(2000);
+    expect(t.derive!.base.epochs).toBe(10_000);
   });
 
   it('GROK_SETTINGS selects settings and names an unknown one', () => {
