@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { environment } from '../backend/info.ts';
 import { writeReport, type WrittenReport } from '../report/write.ts';
 import type { ClaimReport, ReportInput } from '../report/types.ts';
