@@ -38,4 +38,12 @@ export default defineClaim({
     expect(results.claims.map((c) => [c.id, c.verdict])).toEqual([['probe-memorises', 'reproduced']]);
     expect(readFileSync(join(dir, 'reports', 'index.html'), 'utf8')).toContain('probe-memorises');
   }, 120_000);
+
+  it('`vitest claims` (the card\'s command) selects the claim files only, no unit test', async () => {
+    // vitest's positional filter matches any path containing "claims": unit tests must not
+    const { stdout } = await promisify(execFile)('npx', ['vitest', 'list', 'claims', '--filesOnly'], { cwd: root });
+    const files = stdout.trim().split('\n').filter(Boolean);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(f).toMatch(/^\[claims\] claims\/[a-z0-9-]+\.claim\.ts$/);
+  }, 60_000);
 });
