@@ -10,6 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          globalSetup: ['./test/guard-repo-dirs.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -75,9 +75,9 @@ export default defineClaim({
       passed: test.pValue <= ALPHA,
       reason: `critical pruning ratio k = ${k} (keep ${critical.keep}); without weight decay ${sT}/${tickets.length} tickets vs ${sD}/${denseNoWd.length} dense models reached 95 % test accuracy: Fisher p = ${test.pValue.toPrecision(3)} (need ≤ ${ALPHA})`,
       statistics: [
-        { name: 'critical pruning ratio k (largest swept k at which every sweep seed generalised without WD)', value: Number(k) },
+        { name: 'critical pruning ratio k (largest swept k at which every sweep seed generalised without WD)', value: Number(k), role: 'effect' },
         { name: 'WD-0 tickets that generalised', value: sT, detail: `of ${tickets.length}` },
-        { name: 'WD-0 dense models that generalised', value: sD, pValue: test.pValue, detail: `of ${denseNoWd.length}; one-sided Fisher exact test` },
+        { name: 'WD-0 dense models that generalised', value: sD, pValue: test.pValue, detail: `of ${denseNoWd.length}; one-sided Fisher exact test`, role: 'test' },
       ],
       seedTable: {
         columns: ['seed', `ticket WD0 (k = ${k}) t_gen`, 'ticket final test acc', 'dense WD0 t_gen', 'dense WD0 final test acc'],

@@ -81,7 +81,7 @@ export default defineClaim({
         ? `θ_mem (epoch ${memEpoch}) is not a memorising solution on every seed (train acc ${trainMem.map((a) => a.toFixed(2)).join(', ')}, test acc ${accMem.map((a) => a.toFixed(2)).join(', ')})`
         : `test accuracy θ_mem ${accMem.map((a) => a.toFixed(2)).join(', ')} → EP w/o WD ${ep.map((a) => a.toFixed(2)).join(', ')} after ${epochs} epochs; one-sided t-test of a lift > ${MARGIN}: p = ${pValue.toPrecision(3)} (need ≤ ${ALPHA})`,
       statistics: [
-        { name: `mean lift of test accuracy, EP w/o WD vs θ_mem (minus margin ${MARGIN})`, value: mean(lifted), pValue, detail: 'one-sided paired t-test' },
+        { name: `mean lift of test accuracy, EP w/o WD vs θ_mem (minus margin ${MARGIN})`, value: mean(lifted), pValue, detail: 'one-sided paired t-test', role: 'both' },
         { name: 'mean θ_mem test accuracy', value: mean(accMem) },
       ],
       seedTable: {

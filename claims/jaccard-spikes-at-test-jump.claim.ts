@@ -85,8 +85,8 @@ export default defineClaim({
       passed,
       reason: `peak JD within one interval of the test-accuracy jump in ${hits}/${dense.length} seeds (chance ≤ ${p0.toFixed(3)} each, K = ${K} intervals of ${dt} epochs): binomial p = ${test.pValue.toPrecision(3)} (need ≤ ${ALPHA}); Pearson r(JD, Δacc) = ${corr.r.toFixed(2)}`,
       statistics: [
-        { name: 'seeds whose JD peak is at the test-accuracy jump (±1 interval)', value: hits, pValue: test.pValue, detail: `one-sided binomial, p0 = 3/K = ${p0.toFixed(3)}` },
-        { name: 'Pearson r between JD and Δ test accuracy (pooled intervals)', value: corr.r, pValue: corr.pValue, detail: `n = ${jdAll.length}, one-sided` },
+        { name: 'seeds whose JD peak is at the test-accuracy jump (±1 interval)', value: hits, pValue: test.pValue, detail: `one-sided binomial, p0 = 3/K = ${p0.toFixed(3)}`, role: 'test' },
+        { name: 'Pearson r between JD and Δ test accuracy (pooled intervals)', value: corr.r, pValue: corr.pValue, detail: `n = ${jdAll.length}, one-sided`, role: 'effect' },
         { name: 'random-mask reference JD at keep 0.4', value: expectedRandomJaccard(KEEP) },
       ],
       seedTable: { columns: ['seed', 'peak JD interval', 'peak JD', 'largest Δacc interval', 'largest Δacc', 'hit'], rows: seedRows },

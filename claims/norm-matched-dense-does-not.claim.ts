@@ -48,7 +48,7 @@ export default defineClaim({
       passed: r.passed,
       reason: r.reason,
       statistics: r.comparisons.flatMap((c) => [
-        { name: `${c.name}: mean log(τ_control / τ_ticket)`, value: c.meanLogRatio, pValue: c.pHolm, detail: `one-sided paired t-test on log τ, Holm-adjusted (raw ${c.pT.toPrecision(3)}); Wilcoxon p = ${c.pWilcoxon.toPrecision(3)}; ${c.censored} censored` },
+        { name: `${c.name}: mean log(τ_control / τ_ticket)`, value: c.meanLogRatio, pValue: c.pHolm, detail: `one-sided paired t-test on log τ, Holm-adjusted (raw ${c.pT.toPrecision(3)}); Wilcoxon p = ${c.pWilcoxon.toPrecision(3)}; ${c.censored} censored`, role: 'both' as const },
       ]),
       seedTable: {
         columns: ['seed', 'τ ticket', 'τ L1-matched', 'τ L2-matched', 'r₁', 'r₂', 'τ dense'],

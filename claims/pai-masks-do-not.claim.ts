@@ -46,7 +46,7 @@ export default defineClaim({
       reason: r.reason,
       statistics: r.comparisons.map((c) => ({
         name: `${c.name}: mean log(τ_PaI / τ_ticket)`, value: c.meanLogRatio, pValue: c.pHolm,
-        detail: `one-sided paired t-test on log τ, Holm-adjusted (raw ${c.pT.toPrecision(3)}); Wilcoxon p = ${c.pWilcoxon.toPrecision(3)}; ${c.censored} censored`,
+        detail: `one-sided paired t-test on log τ, Holm-adjusted (raw ${c.pT.toPrecision(3)}); Wilcoxon p = ${c.pWilcoxon.toPrecision(3)}; ${c.censored} censored`, role: 'both' as const,
       })),
       seedTable: {
         columns: ['seed', 'τ ticket', ...PAI_SCORERS.map((s) => `τ ${s}`), ...PAI_SCORERS.map((s) => `final test acc ${s}`)],

@@ -56,8 +56,8 @@ export default defineClaim({
       passed,
       reason,
       statistics: [
-        { name: 'Wilcoxon signed-rank T+ (τ_ticket − τ_dense), one-sided less', value: test.statistic, pValue: test.pValue, detail: `n = ${test.n}, ${test.method}` },
-        { name: 'median τ_dense / τ_ticket', value: medianRatio },
+        { name: 'Wilcoxon signed-rank T+ (τ_ticket − τ_dense), one-sided less', value: test.statistic, pValue: test.pValue, detail: `n = ${test.n}, ${test.method}`, role: 'test' },
+        { name: 'median τ_dense / τ_ticket', value: medianRatio, role: 'effect' },
         { name: 'median τ_dense', value: median(tauDense.map((t) => t ?? Infinity)) },
         { name: 'median τ_ticket', value: median(tauTicket.map((t) => t ?? Infinity)) },
       ],

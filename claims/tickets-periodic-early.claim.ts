@@ -63,7 +63,7 @@ export default defineClaim({
     return {
       passed,
       reason: `first epoch with FE < ${THRESHOLD}: ticket ${fmt(tTicket)} vs dense ${fmt(tDense)}; Wilcoxon p = ${test.pValue.toPrecision(3)} (need ≤ ${ALPHA})`,
-      statistics: [{ name: `Wilcoxon T+ (t_ticket − t_dense) for FE < ${THRESHOLD}`, value: test.statistic, pValue: test.pValue, detail: `n = ${test.n}, ${test.method}` }],
+      statistics: [{ name: `Wilcoxon T+ (t_ticket − t_dense) for FE < ${THRESHOLD}`, value: test.statistic, pValue: test.pValue, detail: `n = ${test.n}, ${test.method}`, role: 'test' }],
       seedTable: {
         columns: ['seed', `ticket: first epoch FE < ${THRESHOLD}`, `dense: first epoch FE < ${THRESHOLD}`, 'dense t_gen'],
         rows: scale.seeds.map((s, i) => [s, tTicket[i], tDense[i], dense[i].milestones.tGen]),

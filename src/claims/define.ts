@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../store/files.ts';
 import { toJson } from '../report/write.ts';
 import { claimResultsDir } from './results.ts';
 import { progressPrinter } from './progress.ts';
+import { stampOutcome } from './stamp.ts';
 
 /**
  * The claim API. A claim file in claims/ calls `defineClaim` once; vitest discovers the file, the
@@ -82,6 +83,7 @@ export function defineClaim(def: ClaimDefinition): ClaimDefinition {
     const runs: ClaimReport['runs'] = [];
     const base = { id: def.id, setting: setting.name, settingTitle: setting.title, title: def.title, paperQuote: def.paperQuote, paperRef: def.paperRef, assertion: def.assertion, scale: suiteScale.name };
     const save = (r: ClaimReport) => {
+      r = { ...r, stamp: stampOutcome(def.id, suiteScale.name) };
       mkdirSync(claimResultsDir(suiteScale.name), { recursive: true });
       // statistics may be ±Infinity (a censored median): stored as null, as in results.json
       return writeFileAtomic(join(claimResultsDir(suiteScale.name), `${outcomeKey(def.id, setting.name)}.json`), `${toJson(r)}\n`);

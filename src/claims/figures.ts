@@ -33,14 +33,17 @@ export function accuracyCurves(id: string, title: string, arms: Arm[], caption?:
       const { epochs, trainAcc, testAcc } = run.log;
       for (const i of thinLogSpaced(epochs)) {
         const epoch = Math.max(1, epochs[i]);
-        if (!opts.testOnly) data.push({ epoch, accuracy: trainAcc[i], series: `${arm.name} · train`, seed: run.config.data.seed });
-        data.push({ epoch, accuracy: testAcc[i], series: opts.testOnly ? arm.name : `${arm.name} · test`, seed: run.config.data.seed });
+        if (!opts.testOnly) data.push({ epoch, accuracy: trainAcc[i], series: arm.name, split: 'train', seed: run.config.data.seed });
+        data.push({ epoch, accuracy: testAcc[i], series: arm.name, split: 'test', seed: run.config.data.seed });
       }
     }
   }
   return {
     id, title, kind: 'curves', data, caption,
-    encoding: { x: 'epoch', y: 'accuracy', color: 'series', detail: 'seed', xScale: 'log', xTitle: 'epoch (log)', yTitle: opts.testOnly ? 'test accuracy' : 'accuracy', colorTitle: 'run' },
+    encoding: {
+      x: 'epoch', y: 'accuracy', color: 'series', detail: 'seed', xScale: 'log', xTitle: 'epoch (log)', yTitle: opts.testOnly ? 'test accuracy' : 'accuracy', colorTitle: 'run', yDomain: [0, 1],
+      ...(opts.testOnly ? {} : { dash: 'split', dashTitle: 'split' }),
+    },
   };
 }
 

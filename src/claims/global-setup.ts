@@ -7,8 +7,13 @@ import { currentScale } from '../config/scale.ts';
 export default function setup() {
   const scale = currentScale();
   return async () => {
-    const { buildReport, reportsRoot } = await import('./build-report.ts');
-    const r = await buildReport(scale.name);
-    process.stderr.write(`[grok] report for ${r.claims} claim(s) at ${scale.name} scale: ${reportsRoot()}/index.html\n`);
+    const { buildReport, NoOutcomesError, reportsRoot } = await import('./build-report.ts');
+    try {
+      const r = await buildReport(scale.name);
+      process.stderr.write(`[grok] report for ${r.claims} claim(s) at ${scale.name} scale${r.stale ? ` (${r.stale} stale)` : ''}: ${reportsRoot()}/index.html\n`);
+    } catch (err) {
+      if (!(err instanceof NoOutcomesError)) throw err;
+      process.stderr.write(`[grok] ${err.message}\n`);
+    }
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from '../store/files.ts';
+import { parseClaimReport } from '../report/schema.ts';
 import { claimKey, type ClaimReport } from '../report/types.ts';
 
 import { cacheRoot } from '../util/paths.ts';
@@ -12,9 +13,11 @@ export const claimResultsDir = (scale: string): string => join(process.env.GROK_
 export async function readClaimResults(scale: string, dir = claimResultsDir(scale)): Promise<ClaimReport[]> {
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  const read = await Promise.all(files.map(async (file) => ({ file, claim: await readJson<ClaimReport>(join(dir, file)) })));
+  const read = await Promise.all(files.map(async (file) => ({ file, raw: await readJson<unknown>(join(dir, file)) })));
   // an outcome without a setting was stored before claims had settings, by older code: not current
-  const current = read.filter(({ claim }) => typeof claim.setting === 'string');
+  const current = read
+    .filter(({ raw }) => typeof (raw as { setting?: unknown } | null)?.setting === 'string')
+    .map(({ file, raw }) => ({ file, claim: parseClaimReport(raw, join(dir, file)) }));
   const seen = new Map<string, string>();
   for (const { file, claim } of current) {
     // lm-eval only warns on duplicate task names; a duplicate claim id is an error here

@@ -1,4 +1,4 @@
-import type { Verdict } from './types.ts';
+import type { ClaimReport, Verdict } from './types.ts';
 
 /** Text formatting shared by the HTML and Markdown writers, so both say the same thing the same way. */
 
@@ -89,4 +89,20 @@ export function slugger(): (id: string) => string {
 /** Counts per verdict in display order, zero counts left out: "3 reproduced · 1 not reproduced". */
 export function verdictCounts(verdicts: Verdict[]): { verdict: Verdict; count: number }[] {
   return VERDICT_ORDER.map((verdict) => ({ verdict, count: verdicts.filter((v) => v === verdict).length })).filter((c) => c.count > 0);
+}
+
+type Statistic = ClaimReport['statistics'][number];
+
+/**
+ * The numbers of a claim the summary table shows: the decisive test (of several, the one with the
+ * largest p-value, since every one must hold) and the effect size. Without roles, the first
+ * statistic with a p-value is the test.
+ */
+export function keyNumbers(c: Pick<ClaimReport, 'statistics'>): { test: Statistic | null; effect: Statistic | null } {
+  const stats = c.statistics ?? [];
+  const tests = stats.filter((s) => s.role === 'test' || s.role === 'both');
+  const withP = (tests.length ? tests : stats.filter((s) => s.pValue !== undefined && s.pValue !== null).slice(0, 1));
+  const test = withP.reduce<Statistic | null>((worst, s) => (worst === null || (s.pValue ?? 1) > (worst.pValue ?? 1) ? s : worst), null);
+  const effect = stats.find((s) => s.role === 'effect') ?? (test?.role === 'both' ? test : null);
+  return { test, effect };
 }

@@ -1,7 +1,7 @@
 import type { Comparison } from './compare.ts';
 import type { ClaimFigures, RenderedFigure } from './figures.ts';
 import {
-  MISSING, VERDICT_LABEL, escapeHtml as h, formatCell, formatDuration, formatNumber, formatP, verdictCounts,
+  MISSING, VERDICT_LABEL, escapeHtml as h, formatCell, formatDuration, formatNumber, formatP, isVerdict, keyNumbers, verdictCounts,
 } from './format.ts';
 import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './types.ts';
 
@@ -26,6 +26,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .v-reproduced { background: #1a7f37; } .v-not-reproduced { background: #cf222e; }
 .v-expected-failure { background: #d4a72c; color: #3b2300; } .v-skipped { background: #818b98; } .v-error { background: #82071e; }
 .changed { background: #fff8c5; font-weight: 600; }
+.stale { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; background: #ffebe9; color: #82071e; border: 1px solid #cf222e; }
+.keynum { font-size: 12px; color: var(--muted); margin-top: 3px; white-space: nowrap; font-variant-numeric: tabular-nums; }
 section.claim { border-top: 3px solid var(--line); margin-top: 36px; padding-top: 16px; }
 blockquote { margin: 8px 0; padding: 6px 14px; border-left: 4px solid #8c959f; background: var(--bg-soft); white-space: pre-line; }
 blockquote footer { color: var(--muted); font-size: 13px; margin-top: 4px; }
@@ -38,8 +40,24 @@ details summary { cursor: pointer; color: #0969da; }
 `;
 
 export function badge(v: Verdict): string {
-  return `<span class="badge v-${v}">${h(VERDICT_LABEL[v] ?? v)}</span>`;
+  // the class comes from our own list only: a verdict is input when results are merged
+  const cls = isVerdict(v) ? v : 'error';
+  return `<span class="badge v-${cls}">${h(VERDICT_LABEL[v] ?? v)}</span>`;
 }
+
+const staleMark = (c: ClaimReport): string => (c.stale ? ' <span class="stale" title="' + h(c.stale) + '">stale</span>' : '');
+
+/** Under a verdict in the summary table: the decisive test's p-value and the effect size. */
+function keyNumbersHtml(c: ClaimReport): string {
+  const { test, effect } = keyNumbers(c);
+  const parts: string[] = [];
+  if (test) parts.push(`<span title="${h(test.name)}">p = ${h(formatP(test.pValue))}</span>`);
+  if (effect) parts.push(`<span title="${h(effect.name)}">${h(shortName(effect.name))} ${h(formatNumber(effect.value))}</span>`);
+  return parts.length ? `<div class="keynum">${parts.join('<br>')}</div>` : '';
+}
+
+/** A statistic's name up to its first colon or parenthesis: the table cell has little room. */
+const shortName = (name: string): string => name.replace(/\s*\(.*$/, '').slice(0, 48);
 
 function table(head: string[], rows: string[][], numericCols: number[] = []): string {
   const th = head.map((c) => `<th>${c}</th>`).join('');
@@ -71,7 +89,7 @@ function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison 
     const c = input.claims[i];
     const e = cmp?.byClaim.get(claimKey(c));
     const change = !cmp ? '' : !e || e.previous === null ? ' <span class="muted">new</span>' : e.changed ? ` <span class="changed">was ${badge(e.previous)}</span>` : ' <span class="muted">unchanged</span>';
-    return `<td><a href="#claim-${h(dirs[i]!.dir)}">${badge(c.verdict)}</a>${change}</td>`;
+    return `<td><a href="#claim-${h(dirs[i]!.dir)}">${badge(c.verdict)}</a>${staleMark(c)}${change}${keyNumbersHtml(c)}</td>`;
   };
   const head = ['claim', 'paper', ...settings.map((s) => (s ? `<code>${h(s)}</code><br><span class="muted">${h(titles.get(s) ?? '')}</span>` : 'verdict'))];
   const rows = ids.map((id) => {
@@ -79,7 +97,7 @@ function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison 
     return `<tr><td><code>${h(id)}</code><br>${h(c.title)}</td><td>${h(c.paperRef)}</td>${settings.map((s) => cell(id, s)).join('')}</tr>`;
   });
   const th = head.map((x) => `<th>${x}</th>`).join('');
-  const note = cmp ? '<p class="muted">Beside each verdict: how it compared with the previous report (new, unchanged, or what it was).</p>\n' : '';
+  const note = `<p class="muted">Under each verdict: the p-value of the deciding test and the effect size (hover for the statistic's full name)${cmp ? '; beside it, how it compared with the previous report (new, unchanged, or what it was)' : ''}. <span class="stale">stale</span> marks an outcome decided by older code.</p>\n`;
   return `${note}<table class="summary"><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
@@ -95,7 +113,8 @@ function figureHtml(f: RenderedFigure, prefix: string): string {
 function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null): string {
   const parts: string[] = [];
   parts.push(`<section class="claim" id="claim-${h(figs.dir)}">`);
-  parts.push(`<h2>${badge(c.verdict)} ${h(c.title)} <code class="muted">${h(c.id)}</code></h2>`);
+  parts.push(`<h2>${badge(c.verdict)}${staleMark(c)} ${h(c.title)} <code class="muted">${h(c.id)}</code></h2>`);
+  if (c.stale) parts.push(`<p class="reason stale-note"><strong>Stale:</strong> ${h(c.stale)}. The verdict below is what the older code found, not a result of the current code.</p>`);
   if (c.setting) parts.push(`<p class="setting">Setting: <code>${h(c.setting)}</code> — ${h(c.settingTitle ?? '')}</p>`);
   const entry = cmp?.byClaim.get(claimKey(c));
   if (entry?.changed && entry.previous) {
@@ -132,7 +151,8 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
     parts.push('<h3>Paper-vs-code choices</h3>');
     parts.push(table(['item', 'choice'], c.choices.map((x) => [h(x.item), h(x.choice)])));
   }
-  parts.push(`<p class="muted">Scale: ${h(c.scale)} · claim time: ${h(formatDuration(c.durationMs))}</p>`);
+  const st = c.stamp ? ` · decided ${h(c.stamp.decidedAt)} at commit <code>${h(c.stamp.commit)}</code>` : '';
+  parts.push(`<p class="muted">Scale: ${h(c.scale)} · claim time: ${h(formatDuration(c.durationMs))}${st}</p>`);
   parts.push('</section>');
   return parts.join('\n');
 }

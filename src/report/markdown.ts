@@ -1,6 +1,6 @@
 import type { Comparison } from './compare.ts';
 import type { ClaimFigures } from './figures.ts';
-import { MISSING, VERDICT_ICON, VERDICT_LABEL, formatCell, formatDuration, formatNumber, formatP, verdictCounts } from './format.ts';
+import { MISSING, VERDICT_ICON, VERDICT_LABEL, formatCell, formatDuration, formatNumber, formatP, keyNumbers, verdictCounts } from './format.ts';
 import { REPORT_TITLE } from './html.ts';
 import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './types.ts';
 
@@ -36,7 +36,8 @@ function previousCell(c: ClaimReport, cmp: Comparison): string {
 function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null): string {
   const out: string[] = [];
   out.push(`## ${md(c.title)} (\`${c.id.replace(/`/g, "'")}\`${c.setting ? ` on \`${c.setting.replace(/`/g, "'")}\`` : ''})`, '');
-  out.push(`Verdict: ${verdict(c.verdict)}`, '');
+  out.push(`Verdict: ${verdict(c.verdict)}${c.stale ? ' — **stale**' : ''}`, '');
+  if (c.stale) out.push(`**Stale:** ${md(c.stale)}. The verdict is what the older code found, not a result of the current code.`, '');
   const e = cmp?.byClaim.get(claimKey(c));
   if (e?.changed && e.previous) out.push(`**Verdict changed** since the previous report: was ${verdict(e.previous)}.`, '');
   out.push(...String(c.paperQuote ?? '').split(/\r?\n/).map((l) => `> ${md(l)}`), '>', `> — paper, ${md(c.paperRef)}`, '');
@@ -87,10 +88,15 @@ export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp:
     const gone = cmp.removed.length ? ` No longer present: ${cmp.removed.map(md).join(', ')}.` : '';
     out.push(`Compared with the previous report of ${md(cmp.previousGeneratedAt)}.${gone}`, '');
   }
-  const head = ['claim', 'setting', 'title', 'paper', 'verdict', ...(cmp ? ['compared with the previous report'] : [])];
-  out.push(table(head, input.claims.map((c, i) => [
-    `[${md(c.id)}](#${figures[i]!.dir.toLowerCase()})`, md(c.setting ?? ''), md(c.title), md(c.paperRef), verdict(c.verdict), ...(cmp ? [previousCell(c, cmp)] : []),
-  ])), '');
+  const head = ['claim', 'setting', 'title', 'paper', 'verdict', 'p (deciding test)', 'effect size', ...(cmp ? ['compared with the previous report'] : [])];
+  out.push(table(head, input.claims.map((c, i) => {
+    const k = keyNumbers(c);
+    return [
+      `[${md(c.id)}](#${figures[i]!.dir.toLowerCase()})`, md(c.setting ?? ''), md(c.title), md(c.paperRef), `${verdict(c.verdict)}${c.stale ? ' (**stale**)' : ''}`,
+      k.test ? md(formatP(k.test.pValue)) : MISSING, k.effect ? `${md(k.effect.name)} = ${formatNumber(k.effect.value)}` : MISSING,
+      ...(cmp ? [previousCell(c, cmp)] : []),
+    ];
+  }), [5]), '');
   input.claims.forEach((c, i) => {
     out.push(`<a id="${figures[i]!.dir.toLowerCase()}"></a>`, '');
     out.push(claimSection(c, figures[i]!, cmp));

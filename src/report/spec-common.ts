@@ -6,8 +6,10 @@ import { FONT_FAMILY } from './fonts.ts';
  * the .vl.json is honest on its own, and in TypeScript so a chart with nothing left to draw says so.
  */
 
-export const WIDTH = 560;
-export const HEIGHT = 320;
+// the report page is ~1050 px wide: figures are drawn at that size rather than scaled (which would
+// scale the fonts with them); the CSS still shrinks them on narrow screens
+export const WIDTH = 880;
+export const HEIGHT = 340;
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 type Json = Record<string, unknown>;

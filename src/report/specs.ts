@@ -121,7 +121,14 @@ function buildCurves(fig: FigureInput, rows: Row[]): Built {
   const validRows = rows.filter((r) => isValidRow(r, needs));
   const x = quant(e.x, xTitle, e.xScale, validRows, { zero: false });
   // no forced zero: entropies and norms live far from 0 (accuracies reach near 0 by themselves)
-  const y = quant(e.y, yTitle, e.yScale, validRows, { zero: false });
+  const y = e.yDomain
+    ? quant(e.y, yTitle, e.yScale, validRows, {}, { min: e.yDomain[0], max: e.yDomain[1] })
+    : quant(e.y, yTitle, e.yScale, validRows, { zero: false });
+  // colour alone fails in greyscale prints and for colour-blind readers: the split also gets a dash
+  const dashes = e.dash ? distinct(validRows, e.dash) : [];
+  const strokeDash = e.dash
+    ? { field: vlField(e.dash), type: 'nominal', title: e.dashTitle ?? e.dash, sort: null, scale: { domain: dashes, range: dashes.map((_, i) => DASHES[i % DASHES.length]) }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#333' } }
+    : undefined;
   // The legend would otherwise copy the faint seed lines; show the bold median style instead.
   const color = colorNominal(e, validRows, { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 });
   const points = distinct(validRows, e.x).length <= POINTS_UP_TO ? { filled: true, size: 36 } : false;
@@ -130,22 +137,25 @@ function buildCurves(fig: FigureInput, rows: Row[]): Built {
   if (!e.detail) {
     return {
       rows, needs, notes: [],
-      view: { mark: { type: 'line', strokeWidth: 2, point: points }, encoding: compact({ x, y, color, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, yTitle)] }) },
+      view: { mark: { type: 'line', strokeWidth: 2, point: points }, encoding: compact({ x, y, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, yTitle)] }) },
     };
   }
   // Seeds as thin lines show the spread; the median line is what the eye should follow.
   const seeds = {
     mark: { type: 'line', strokeWidth: 1, opacity: 0.35 },
-    encoding: compact({ x, y, color, detail: { field: vlField(e.detail), type: 'nominal' }, tooltip: [...colorTip, tipN(e.detail), tipQ(e.x, xTitle), tipQ(e.y, yTitle)] }),
+    encoding: compact({ x, y, color, strokeDash, detail: { field: vlField(e.detail), type: 'nominal' }, tooltip: [...colorTip, tipN(e.detail), tipQ(e.x, xTitle), tipQ(e.y, yTitle)] }),
   };
-  const groupby = [e.x, e.color, e.facet].filter((f): f is string => !!f).map(vlField);
+  const groupby = [e.x, e.color, e.dash, e.facet].filter((f): f is string => !!f).map(vlField);
   const median = {
     transform: [{ aggregate: [{ op: 'median', field: vlField(e.y), as: '_median' }], groupby }],
     mark: { type: 'line', strokeWidth: 2.75, point: points },
-    encoding: compact({ x, y: { ...y, field: '_median' }, color, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ('_median', `median ${yTitle}`)] }),
+    encoding: compact({ x, y: { ...y, field: '_median' }, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ('_median', `median ${yTitle}`)] }),
   };
   return { rows, needs, notes: [`thin lines: single ${e.detail}s · thick line: median over ${e.detail}s`], view: { layer: [seeds, median] } };
 }
+
+/** Solid first, then clearly different patterns. */
+const DASHES = [[1, 0], [6, 4], [2, 3], [8, 3, 2, 3]];
 
 const OBSERVED = 'observed';
 const CENSORED = 'censored';

@@ -25,6 +25,10 @@ export interface FigureInput {
     yError?: string;
     /** added, bars: fields holding an explicit interval (e.g. a 95 % CI); wins over yError. */
     yLow?: string; yHigh?: string;
+    /** added, curves: a fixed y domain, e.g. [0, 1] for accuracies (comparable across figures). */
+    yDomain?: [number, number];
+    /** added, curves: a field drawn as the line's dash pattern, e.g. train solid vs test dashed. */
+    dash?: string; dashTitle?: string;
   };
   censoredNote?: string; // e.g. "▲ = never reached within 8000 epochs"
 }
@@ -36,7 +40,9 @@ export interface ClaimReport {
   paperRef: string;         // e.g. '§3.2, Fig. 1 and Fig. 2a'
   assertion: string;        // the assertion in plain words, e.g. 'one-sided Wilcoxon signed-rank p ≤ 0.05 and median τ_dense/τ_ticket ≥ 2'
   verdict: Verdict; reason?: string;
-  statistics: { name: string; value: number | null; pValue?: number | null; detail?: string }[];
+  /** role (added): 'test' is a decision statistic with its p-value, 'effect' the effect size; the
+   * summary table shows the test with the largest p (it decides the verdict) and the effect. */
+  statistics: { name: string; value: number | null; pValue?: number | null; detail?: string; role?: 'test' | 'effect' | 'both' }[];
   seedTable: { columns: string[]; rows: (string | number | null)[][] };
   figures: FigureInput[];
   runs: { key: string; label: string; config: unknown; durationMs?: number; cached?: boolean }[];
@@ -44,9 +50,25 @@ export interface ClaimReport {
   scale: string; durationMs?: number;
   /** added: the setting (task × model × hyperparameters) this outcome is for; one claim has one per setting. */
   setting?: string; settingTitle?: string;
+  /** added: where the outcome came from, so an outcome of older code is never shown as current. */
+  stamp?: OutcomeStamp;
+  /** added by the report builder: why this outcome no longer matches the code (null/absent = current). */
+  stale?: string | null;
 }
 
-export interface ReportInput { generatedAt: string; environment: Record<string, string>; scale: string; claims: ClaimReport[] }
+export interface OutcomeStamp {
+  /** git commit of the code that decided it ("unknown" outside a checkout). */
+  commit: string;
+  decidedAt: string;
+  scale: string;
+  /** Fingerprint of the claim's own code (its file, the claim API, statistics, settings). */
+  claimCode: string;
+}
+
+/** results.json's format; bumped on any change a reader of the file would notice. */
+export const RESULTS_SCHEMA_VERSION = 2;
+
+export interface ReportInput { generatedAt: string; environment: Record<string, string>; scale: string; claims: ClaimReport[]; schemaVersion?: number }
 
 /** One outcome per (claim, setting): the key that names it across shards and reports. */
 export const claimKey = (c: Pick<ClaimReport, 'id' | 'setting'>): string => (c.setting ? `${c.id}@${c.setting}` : c.id);

@@ -32,3 +32,6 @@ export const cacheRoot = (): string => dirFromEnv('GROK_CACHE', () => join(packa
 
 /** The report: $GROK_REPORTS, else <package root>/reports. */
 export const reportsRoot = (): string => dirFromEnv('GROK_REPORTS', () => join(packageRoot(), 'reports'));
+
+/** The claim files: $GROK_CLAIMS_DIR, else <package root>/claims (vitest.config.ts reads the same). */
+export const claimsRoot = (): string => dirFromEnv('GROK_CLAIMS_DIR', () => join(packageRoot(), 'claims'));

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { gitCommit } from '../backend/info.ts';
+import { parseRunConfig } from '../config/schema.ts';
+import type { ClaimReport, OutcomeStamp } from '../report/types.ts';
+import { keyOf } from '../runs/execute.ts';
+import { codeVersion } from '../store/hash.ts';
+import { claimsRoot } from '../util/paths.ts';
+
+/**
+ * An outcome is current when its claim file still exists, the claim's own code is what decided it,
+ * and every run it used still has the key it had (a run key covers the training code it ran).
+ * Anything else is shown as stale with the reason, never as a current verdict.
+ */
+
+/** The code a verdict depends on besides its runs: the claim API, its statistics and settings. */
+const CLAIM_CODE = ['src/claims/define.ts', 'src/claims/compare.ts', 'src/claims/figures.ts', 'src/stats', 'src/analysis', 'src/config/settings.ts', 'src/config/scale.ts'];
+
+export const claimFile = (id: string): string => join(claimsRoot(), `${id}.claim.ts`);
+
+/** The fingerprint of a claim's code, or null when its file is gone. */
+export function claimCodeVersion(id: string): string | null {
+  const file = claimFile(id);
+  return existsSync(file) ? codeVersion([file, ...CLAIM_CODE]) : null;
+}
+
+export function stampOutcome(id: string, scale: string): OutcomeStamp {
+  return { commit: gitCommit(), decidedAt: new Date().toISOString(), scale, claimCode: claimCodeVersion(id) ?? 'missing' };
+}
+
+/** Why a stored outcome no longer describes the current code, or null when it does. */
+export function staleness(c: ClaimReport): string | null {
+  const s = c.stamp;
+  if (!s) return 'stored without a stamp by older code: rerun the claim';
+  const since = `decided ${s.decidedAt} at commit ${s.commit}`;
+  if (claimCodeVersion(c.id) !== s.claimCode) return `the claim's code changed since it was ${since}: rerun the claim`;
+  for (const r of c.runs) {
+    let now: string;
+    try {
+      now = keyOf(parseRunConfig(r.config));
+    } catch {
+      return `run "${r.label}" (${r.key}) has a config the current code no longer accepts; ${since}: rerun the claim`;
+    }
+    if (now !== r.key) return `the training code of run "${r.label}" changed (key ${r.key} is now ${now}) since it was ${since}: rerun the claim`;
+  }
+  return null;
+}
+
+/** Outcomes of claims whose file exists, each marked with its staleness. */
+export function currentClaims(outcomes: ClaimReport[]): ClaimReport[] {
+  return outcomes.filter((c) => existsSync(claimFile(c.id))).map((c) => ({ ...c, stale: staleness(c) }));
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import type { ClaimReport } from './types.ts';
+
+/**
+ * A stored or merged claim outcome is input like any other: a shard's file can be stale, truncated
+ * or crafted, and its strings end up in HTML. Parsed here so a verdict outside the allowed set, or
+ * a missing field, is an error naming the file rather than a badge reading "undefined".
+ */
+const num = z.number().nullable();
+const cell = z.union([z.string(), z.number(), z.null()]);
+
+const figure = z.object({
+  id: z.string(),
+  title: z.string(),
+  caption: z.string().optional(),
+  kind: z.enum(['curves', 'paired', 'bars', 'scatter', 'heatmap']),
+  data: z.array(z.record(z.string(), z.unknown())),
+  encoding: z.object({ x: z.string(), y: z.string() }).catchall(z.unknown()),
+  censoredNote: z.string().optional(),
+}).passthrough();
+
+export const claimReportSchema = z.object({
+  id: z.string().min(1),
+  title: z.string(),
+  paperQuote: z.string(),
+  paperRef: z.string(),
+  assertion: z.string(),
+  verdict: z.enum(['reproduced', 'not-reproduced', 'expected-failure', 'skipped', 'error']),
+  reason: z.string().optional(),
+  statistics: z.array(z.object({ name: z.string(), value: num, pValue: num.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional() })),
+  seedTable: z.object({ columns: z.array(z.string()), rows: z.array(z.array(cell)) }),
+  figures: z.array(figure),
+  runs: z.array(z.object({ key: z.string(), label: z.string(), config: z.unknown(), durationMs: z.number().optional(), cached: z.boolean().optional() })),
+  choices: z.array(z.object({ item: z.string(), choice: z.string() })).optional(),
+  scale: z.string(),
+  durationMs: z.number().optional(),
+  setting: z.string().optional(),
+  settingTitle: z.string().optional(),
+  stamp: z.object({ commit: z.string(), decidedAt: z.string(), scale: z.string(), claimCode: z.string() }).optional(),
+  stale: z.string().nullable().optional(),
+});
+
+/** The outcome in `file`, or an error naming the file and the first fields that are wrong. */
+export function parseClaimReport(value: unknown, file: string): ClaimReport {
+  const r = claimReportSchema.safeParse(value);
+  if (r.success) return r.data as ClaimReport;
+  const issues = r.error.issues.slice(0, 3).map((i) => {
+    const at = i.path.join('.') || '(top level)';
+    const allowed = i.code === 'invalid_value' && 'values' in i ? `; allowed: ${(i.values as unknown[]).join(', ')}` : '';
+    return `${at}: ${i.message}${allowed}`;
+  });
+  throw new Error(`${file}: not a claim outcome (${issues.join('; ')})`);
+}
