@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { RunResult } from '../runs/execute.ts';
 import type { Progress } from '../train/loop.ts';
 
@@ -26,4 +27,63 @@ export function progressPrinter(prefix: string) {
       process.stderr.write(`[${prefix}] ${label}: ${how} (run ${r.key})  t_mem ${m.tMem ?? '—'}  t_gen ${m.tGen ?? `>${m.horizon}`}  τ ${m.tauGrok?.toFixed(2) ?? 'censored'}\n`);
     },
   });
+}
+
+/** What the claims' global setup shares with each claim test, through a file (tests run in other processes). */
+export interface SuiteState {
+  startedAt: number;
+  scale: string;
+  /** outcome keys (`id@setting`) the suite will decide, with the duration each took last time. */
+  pairs: { key: string; expectedMs: number | null }[];
+  done: { key: string; ms: number; trained: number; cached: number }[];
+}
+
+export function writeSuiteState(file: string, s: SuiteState): void {
+  writeFileSync(file, JSON.stringify(s));
+}
+
+/** The remaining time: last durations where known, else the mean of the pairs done so far. */
+export function suiteEta(s: SuiteState, now = Date.now()): string {
+  const doneKeys = new Set(s.done.map((d) => d.key));
+  const left = s.pairs.filter((p) => !doneKeys.has(p.key));
+  if (left.length === 0) return '0s';
+  if (left.every((p) => p.expectedMs !== null)) return fmtTime(left.reduce((a, p) => a + p.expectedMs!, 0));
+  if (s.done.length === 0) return 'unknown (no earlier run at this scale)';
+  const mean = (now - s.startedAt) / s.done.length;
+  return `~${fmtTime(mean * left.length)}`;
+}
+
+/**
+ * One line per (claim, setting) at its start and end: "claim 4/17 … runs 12 trained, 20 cached ·
+ * elapsed 5m · ETA 18m", so a 50-minute suite says where it is and how long it has left.
+ */
+export function suiteProgress(file: string | undefined) {
+  const read = (): SuiteState | null => {
+    if (!file || !existsSync(file)) return null;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as SuiteState;
+    } catch {
+      return null;
+    }
+  };
+  const summary = (s: SuiteState) => {
+    const trained = s.done.reduce((a, d) => a + d.trained, 0);
+    const cached = s.done.reduce((a, d) => a + d.cached, 0);
+    return `runs so far: ${trained} trained, ${cached} from the store · elapsed ${fmtTime(Date.now() - s.startedAt)} · ETA ${suiteEta(s)}`;
+  };
+  return {
+    start(key: string) {
+      const s = read();
+      if (!s) return;
+      const i = s.done.length + 1;
+      process.stderr.write(`[grok] claim ${i}/${s.pairs.length} at ${s.scale} scale: ${key} · ${summary(s)}\n`);
+    },
+    finish(key: string, runs: { cached?: boolean }[], ms: number) {
+      const s = read();
+      if (!s || !file) return;
+      s.done.push({ key, ms, trained: runs.filter((r) => !r.cached).length, cached: runs.filter((r) => r.cached).length });
+      writeSuiteState(file, s);
+      process.stderr.write(`[grok] claim ${s.done.length}/${s.pairs.length} done: ${key} in ${fmtTime(ms)} · ${summary(s)}\n`);
+    },
+  };
 }

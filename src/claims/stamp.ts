@@ -21,7 +21,8 @@ export const claimFile = (id: string): string => join(claimsRoot(), `${id}.claim
 /** The fingerprint of a claim's code, or null when its file is gone. */
 export function claimCodeVersion(id: string): string | null {
   const file = claimFile(id);
-  return existsSync(file) ? codeVersion([file, ...CLAIM_CODE]) : null;
+  // uncached: a claim file edited while a long-lived process (grok report --merge, a watcher) runs must show
+  return existsSync(file) ? codeVersion([file, ...CLAIM_CODE], { cache: false }) : null;
 }
 
 export function stampOutcome(id: string, scale: string): OutcomeStamp {

@@ -27,7 +27,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .v-expected-failure { background: #d4a72c; color: #3b2300; } .v-skipped { background: #818b98; } .v-error { background: #82071e; }
 .changed { background: #fff8c5; font-weight: 600; }
 .stale { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; background: #ffebe9; color: #82071e; border: 1px solid #cf222e; }
-.keynum { font-size: 12px; color: var(--muted); margin-top: 3px; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.keynum { font-size: 12px; line-height: 1.35; color: var(--muted); margin-top: 3px; font-variant-numeric: tabular-nums; }
+.scroll { overflow-x: auto; }
+table.summary td { min-width: 150px; max-width: 240px; } table.summary td:first-child { min-width: 230px; } table.summary td:nth-child(2) { min-width: 90px; }
 section.claim { border-top: 3px solid var(--line); margin-top: 36px; padding-top: 16px; }
 blockquote { margin: 8px 0; padding: 6px 14px; border-left: 4px solid #8c959f; background: var(--bg-soft); white-space: pre-line; }
 blockquote footer { color: var(--muted); font-size: 13px; margin-top: 4px; }
@@ -56,8 +58,11 @@ function keyNumbersHtml(c: ClaimReport): string {
   return parts.length ? `<div class="keynum">${parts.join('<br>')}</div>` : '';
 }
 
-/** A statistic's name up to its first colon or parenthesis: the table cell has little room. */
-const shortName = (name: string): string => name.replace(/\s*\(.*$/, '').slice(0, 48);
+/** A statistic's name without a trailing parenthetical remark: the table cell has little room. */
+const shortName = (name: string): string => {
+  const s = name.replace(/\s+\([^)]*\)\s*$/, '');
+  return s.length > 60 ? `${s.slice(0, 58)}…` : s;
+};
 
 function table(head: string[], rows: string[][], numericCols: number[] = []): string {
   const th = head.map((c) => `<th>${c}</th>`).join('');
@@ -98,7 +103,7 @@ function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison 
   });
   const th = head.map((x) => `<th>${x}</th>`).join('');
   const note = `<p class="muted">Under each verdict: the p-value of the deciding test and the effect size (hover for the statistic's full name)${cmp ? '; beside it, how it compared with the previous report (new, unchanged, or what it was)' : ''}. <span class="stale">stale</span> marks an outcome decided by older code.</p>\n`;
-  return `${note}<table class="summary"><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  return `${note}<div class="scroll"><table class="summary"><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
 function figureHtml(f: RenderedFigure, prefix: string): string {

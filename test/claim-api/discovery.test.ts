@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,12 +32,41 @@ export default defineClaim({
   },
 });
 `);
-    const env = { ...process.env, GROK_CLAIMS_DIR: claims, GROK_CACHE: join(dir, 'cache'), GROK_REPORTS: join(dir, 'reports'), GROK_SCALE: 'smoke', GROK_WORKERS: '1' };
-    await promisify(execFile)('npx', ['vitest', 'run', '--project', 'claims'], { cwd: root, env });
-    const results = JSON.parse(readFileSync(join(dir, 'reports', 'results.json'), 'utf8')) as { claims: { id: string; verdict: string }[] };
-    expect(results.claims.map((c) => [c.id, c.verdict])).toEqual([['probe-memorises', 'reproduced']]);
+    const env = { ...process.env, GROK_CLAIMS_DIR: claims, GROK_CACHE: join(dir, 'cache'), GROK_REPORTS: join(dir, 'reports'), GROK_WORKERS: '1' };
+    const results = async (scale: string) => {
+      const { stderr } = await promisify(execFile)('npx', ['vitest', 'run', '--project', 'claims'], { cwd: root, env: { ...env, GROK_SCALE: scale } });
+      const json = JSON.parse(readFileSync(join(dir, 'reports', 'results.json'), 'utf8')) as { claims: { id: string; verdict: string; reason: string; runs: unknown[]; stale: string | null }[] };
+      return { stderr, claims: json.claims };
+    };
+    const ci = await results('ci');
+    expect(ci.claims.map((c) => [c.id, c.verdict, c.stale])).toEqual([['probe-memorises', 'reproduced', null]]);
     expect(readFileSync(join(dir, 'reports', 'index.html'), 'utf8')).toContain('probe-memorises');
+    // the suite says where it is: scale first, then claim i of n with runs and ETA
+    expect(ci.stderr).toMatch(/claim suite at ci scale \(GROK_SCALE\): 1 \(claim, setting\) pairs/);
+    expect(ci.stderr).toMatch(/claim 1\/1 done: probe-memorises@mlp-add in .* runs so far: 1 trained, 0 from the store/);
+    // smoke proves the pipeline: the claim trains (here from the store) and decides, but the verdict is skipped
+    const smoke = await results('smoke');
+    expect(smoke.claims.map((c) => [c.id, c.verdict, c.runs.length])).toEqual([['probe-memorises', 'skipped', 1]]);
+    expect(smoke.claims[0]!.reason).toMatch(/^undecidable at smoke scale .*The pipeline ran: 1 runs, 1 statistics, 0 figures; at this size the claim's test said: t_mem \d+/);
   }, 120_000);
+
+  it('two claim files with one id stop the suite before any work, in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grok-dup-'));
+    const claims = join(dir, 'claims');
+    mkdirSync(claims);
+    const body = (id: string) => `import { defineClaim } from '${root}/src/claims/define.ts';
+export default defineClaim({ id: '${id}', title: 't', paperQuote: 'q', paperRef: 'r', assertion: 'a',
+  async decide() { throw new Error('must not run'); } });
+`;
+    writeFileSync(join(claims, 'same-id.claim.ts'), body('same-id'));
+    writeFileSync(join(claims, 'copy-of-it.claim.ts'), body('same-id'));
+    const env = { ...process.env, GROK_CLAIMS_DIR: claims, GROK_CACHE: join(dir, 'cache'), GROK_REPORTS: join(dir, 'reports'), GROK_SCALE: 'ci' };
+    const err = await promisify(execFile)('npx', ['vitest', 'run', '--project', 'claims'], { cwd: root, env }).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(err?.code).not.toBe(0);
+    expect(err?.stderr).toContain(`[grok] duplicate claim id "same-id" in ${join(claims, 'copy-of-it.claim.ts')} and ${join(claims, 'same-id.claim.ts')}`);
+    expect(err?.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'cache'))).toBe(false);
+  }, 60_000);
 
   it('`vitest claims` (the card\'s command) selects the claim files only, no unit test', async () => {
     // vitest's positional filter matches any path containing "claims": unit tests must not

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareWithPrevious } from '../../src/report/compare.ts';
-import { escapeHtml, formatDuration, formatNumber, formatP, slug, slugger } from '../../src/report/format.ts';
+import { escapeHtml, formatDuration, formatNumber, formatP, slug, slugger, keyNumbers } from '../../src/report/format.ts';
 import { scopeSvgIds } from '../../src/report/html.ts';
 import { md } from '../../src/report/markdown.ts';
 import type { ReportInput } from '../../src/report/types.ts';
@@ -60,6 +60,21 @@ describe('formatting', () => {
   it('scopeSvgIds prefixes ids and their references', () => {
     const svg = '<clipPath id="clip1"><rect/></clipPath><g clip-path="url(#clip1)"><use href="#clip1"/></g>';
     expect(scopeSvgIds(svg, 'f1-')).toBe('<clipPath id="f1-clip1"><rect/></clipPath><g clip-path="url(#f1-clip1)"><use href="#f1-clip1"/></g>');
+  });
+});
+
+describe('keyNumbers (the summary table)', () => {
+  it('the deciding test is the one with the largest p among several; the effect is marked or the test itself', () => {
+    const k = keyNumbers({ statistics: [
+      { name: 'L1: mean log ratio', value: 0.9, pValue: 0.01, role: 'both' },
+      { name: 'L2: mean log ratio', value: 0.4, pValue: 0.04, role: 'both' },
+    ] });
+    expect(k.test?.name).toBe('L2: mean log ratio');
+    expect(k.effect?.name).toBe('L2: mean log ratio');
+    const w = keyNumbers({ statistics: [{ name: 'W', value: 15, pValue: 0.03, role: 'test' }, { name: 'median ratio', value: 12, role: 'effect' }] });
+    expect([w.test?.name, w.effect?.name]).toEqual(['W', 'median ratio']);
+    expect(keyNumbers({ statistics: [{ name: 'k', value: 0.8 }, { name: 'F', value: 3, pValue: 0.2 }] }).test?.name).toBe('F');
+    expect(keyNumbers({ statistics: [] })).toEqual({ test: null, effect: null });
   });
 });
 

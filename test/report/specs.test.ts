@@ -115,6 +115,23 @@ describe('what the charts draw', () => {
     expect(lines.length).toBe(10 + 2); // 5 seeds × 2 arms, 2 medians (the NaN point is dropped, not the seed)
   });
 
+  it('accuracy curves: the axis spans 0–1 whatever the data, and train and test differ in dash as well as colour', async () => {
+    const data = [1, 10, 100].flatMap((epoch) => [
+      { epoch, accuracy: 0.2 + epoch / 1000, series: 'dense', split: 'train', seed: 0 },
+      { epoch, accuracy: 0.1, series: 'dense', split: 'test', seed: 0 },
+    ]);
+    const fig: FigureInput = { id: 'acc', title: 'acc', kind: 'curves', data, encoding: { x: 'epoch', y: 'accuracy', color: 'series', detail: 'seed', xScale: 'log', yDomain: [0, 1], dash: 'split' } };
+    const spec = toVegaLite(fig) as unknown as { layer: { encoding: { y: { scale: Record<string, unknown> }; strokeDash?: { scale: { range: number[][] } } } }[] };
+    for (const layer of spec.layer) {
+      expect(layer.encoding.y.scale).toMatchObject({ domainMin: 0, domainMax: 1 });
+      const dash = layer.encoding.strokeDash!.scale.range;
+      expect(dash).toHaveLength(2);
+      expect(dash[0]).not.toEqual(dash[1]);
+    }
+    const lines = (await drawn(fig)).filter((m) => m.marktype === 'line' && m.role === 'mark').flatMap((m) => m.items) as { strokeDash?: number[] }[];
+    expect(new Set(lines.map((l) => JSON.stringify(l.strokeDash ?? null))).size).toBe(2);
+  });
+
   it('paired: the censored seed is a triangle at the top edge, the others circles', async () => {
     const items = dataItems(await drawn(tauFigure()), 'symbol') as { shape?: string; y?: number }[];
     const triangles = items.filter((i) => i.shape === 'triangle-up');
