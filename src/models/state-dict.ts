@@ -1,4 +1,4 @@
-import { checkTheta, torchMatrix, type Layout } from './layout.ts';
+import { checkTheta, type Layout } from './layout.ts';
 
 /**
  * A flat θ (or mask) as the authors' PyTorch state dict and back. Checkpoints are stored this way,
@@ -18,11 +18,23 @@ export const MASK_PREFIX = 'mask.';
 
 const keyOf = (l: Layout['layers'][number], prefix: string): string => prefix + (l.torch?.key ?? l.name);
 
+/** Bits, not numbers: copying through a JS number may rewrite a NaN's payload. */
+const bitsOf = (f: Float32Array): Uint32Array => new Uint32Array(f.buffer, f.byteOffset, f.length);
+
+/** dst = src transposed, src row-major [r, c] (or a plain copy). */
+function permute(src: Float32Array, dst: Float32Array, r: number, c: number, transpose: boolean): void {
+  if (!transpose) return dst.set(src);
+  const [s, d] = [bitsOf(src), bitsOf(dst)];
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) d[j * r + i] = s[i * c + j];
+}
+
 export function toStateDict(layout: Layout, flat: Float32Array, prefix = ''): Record<string, StateTensor> {
   checkTheta(layout, flat);
   const out: Record<string, StateTensor> = {};
   for (const l of layout.layers) {
-    out[keyOf(l, prefix)] = { data: torchMatrix(layout, flat, l.name).data, shape: l.torch ? [...l.torch.shape] : [...l.shape] };
+    const data = new Float32Array(l.size);
+    permute(flat.subarray(l.offset, l.offset + l.size), data, l.shape[0], l.shape[1], l.torch?.transposed ?? false);
+    out[keyOf(l, prefix)] = { data, shape: l.torch ? [...l.torch.shape] : [...l.shape] };
   }
   return out;
 }
@@ -40,8 +52,6 @@ export function fromStateDict(
 ): Float32Array {
   const flat = new Float32Array(layout.size);
   const expected = new Set(layout.layers.map((l) => keyOf(l, prefix)));
-  const extra = Object.keys(tensors).filter((k) => !expected.has(k));
-  if (extra.length > 0) throw new Error(`${what}: unexpected tensor(s) ${extra.join(', ')} for the ${layout.model} layout`);
   for (const l of layout.layers) {
     const key = keyOf(l, prefix);
     const t = tensors[key];
@@ -50,10 +60,11 @@ export function fromStateDict(
     if (!(t instanceof Float32Array)) throw new Error(`${what}: tensor ${key} is not float32`);
     const got = shapes[key] ?? [t.length];
     if (got.join(',') !== want.join(',')) throw new Error(`${what}: tensor ${key} has shape [${got.join(', ')}], expected [${want.join(', ')}]`);
+    // torch's [c, r] back to our [r, c]
     const [r, c] = l.shape;
-    const dst = flat.subarray(l.offset, l.offset + l.size);
-    if (!l.torch?.transposed) dst.set(t);
-    else for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) dst[i * c + j] = t[j * r + i];
+    permute(t, flat.subarray(l.offset, l.offset + l.size), c, r, l.torch?.transposed ?? false);
   }
+  const extra = Object.keys(tensors).filter((k) => !expected.has(k));
+  if (extra.length > 0) throw new Error(`${what}: unexpected tensor(s) ${extra.join(', ')} for the ${layout.model} layout`);
   return flat;
 }
