@@ -18,8 +18,12 @@ export interface LayerSpec {
   prunable?: boolean;
   /** Init std when it is not weightScale/√fanIn (e.g. the transformer ignores κ, spec §12.5). */
   initStd?: number;
-  /** The authors' torch name and shape, for exports and for reading the spec. */
-  torch?: { key: string; shape: [number, number]; transposed: boolean };
+  /**
+   * The authors' state-dict name and shape (checkpoints are stored under them, src/models/state-dict.ts).
+   * The shape may carry leading 1s (the transformer's [heads = 1, d_head, d_model]); `transposed`:
+   * the torch matrix, leading 1s dropped, is our matrix transposed.
+   */
+  torch?: { key: string; shape: number[]; transposed: boolean };
 }
 
 export interface LayerSlot extends LayerSpec {
@@ -47,6 +51,14 @@ export function buildLayout(model: string, dims: Record<string, number>, specs: 
     const [r, c] = s.shape;
     if (!(Number.isInteger(r) && Number.isInteger(c) && r > 0 && c > 0)) throw new Error(`layout of ${model}: layer ${s.name} has shape [${r}, ${c}]`);
     const size = r * c;
+    if (s.torch) {
+      const t = [...s.torch.shape];
+      while (t.length > 2 && t[0] === 1) t.shift();
+      const want = s.torch.transposed ? [c, r] : [r, c];
+      if (t.length !== 2 || t[0] !== want[0] || t[1] !== want[1]) {
+        throw new Error(`layout of ${model}: layer ${s.name} [${r}, ${c}] cannot be torch ${s.torch.key} [${s.torch.shape.join(', ')}]${s.torch.transposed ? ' transposed' : ''}`);
+      }
+    }
     const slot: LayerSlot = { ...s, prunable: s.prunable ?? true, offset, size };
     offset += size;
     return slot;

@@ -74,19 +74,20 @@ export const PAPER_DIMS = { dModel: 128, dMlp: 128, dHead: 128 } as const;
 
 /**
  * Layers in the torch module's registration order (embed, attn K/Q/V/O, mlp in/out, unembed),
- * which pruners and norms iterate in. Init stds are the authors' (spec §2.2), which ignore κ:
- * W_E 1/√p, everything else 1/√d_model, including W_O and W_out whose fan-in is d_head / d_mlp
- * (Nanda's code divides by √d_model there; identical at the paper sizes). `fanIn` is the true
- * input dimension of each matrix, for consumers that derive their own scale from it.
+ * which pruners and norms iterate in; W_K, W_Q, W_V are [heads = 1, d_head, d_model] in torch.
+ * Init stds are the authors' (spec §2.2), which ignore κ: W_E 1/√p, everything else 1/√d_model,
+ * including W_O and W_out whose fan-in is d_head / d_mlp (Nanda's code divides by √d_model there;
+ * identical at the paper sizes). `fanIn` is the true input dimension of each matrix, for
+ * consumers that derive their own scale from it.
  */
 export function transformerLayout(dims: TransformerDims): Layout {
   const { p, dModel: d, dMlp: m, dHead: h } = dims;
   const std = 1 / Math.sqrt(d);
   return buildLayout('transformer', { p, dModel: d, dMlp: m, dHead: h }, [
     { name: 'W_E', shape: [p, d], torch: { key: 'embed.W_E', shape: [d, p], transposed: true }, fanIn: p, initStd: 1 / Math.sqrt(p) },
-    { name: 'W_K', shape: [d, h], torch: { key: 'blocks.0.attn.W_K', shape: [h, d], transposed: true }, fanIn: d, initStd: std },
-    { name: 'W_Q', shape: [d, h], torch: { key: 'blocks.0.attn.W_Q', shape: [h, d], transposed: true }, fanIn: d, initStd: std },
-    { name: 'W_V', shape: [d, h], torch: { key: 'blocks.0.attn.W_V', shape: [h, d], transposed: true }, fanIn: d, initStd: std },
+    { name: 'W_K', shape: [d, h], torch: { key: 'blocks.0.attn.W_K', shape: [1, h, d], transposed: true }, fanIn: d, initStd: std },
+    { name: 'W_Q', shape: [d, h], torch: { key: 'blocks.0.attn.W_Q', shape: [1, h, d], transposed: true }, fanIn: d, initStd: std },
+    { name: 'W_V', shape: [d, h], torch: { key: 'blocks.0.attn.W_V', shape: [1, h, d], transposed: true }, fanIn: d, initStd: std },
     { name: 'W_O', shape: [h, d], torch: { key: 'blocks.0.attn.W_O', shape: [d, h], transposed: true }, fanIn: h, initStd: std },
     { name: 'W_in', shape: [d, m], torch: { key: 'blocks.0.mlp.W_in', shape: [m, d], transposed: true }, fanIn: d, initStd: std },
     { name: 'W_out', shape: [m, d], torch: { key: 'blocks.0.mlp.W_out', shape: [d, m], transposed: true }, fanIn: m, initStd: std },

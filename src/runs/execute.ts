@@ -6,8 +6,9 @@ import type { Prepared } from '../derive/types.ts';
 import { losses } from '../losses/index.ts';
 import type { Layout } from '../models/layout.ts';
 import { modelInit, models } from '../models/index.ts';
+import { fromStateDict, MASK_PREFIX, toStateDict } from '../models/state-dict.ts';
 import { assertMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
-import { codeVersion, runKey } from '../store/hash.ts';
+import { canonicalJson, codeVersion, runKey } from '../store/hash.ts';
 import { openRun, RunStore, type RunContext } from '../store/store.ts';
 import { tasks } from '../tasks/index.ts';
 import { trainLoop, type Progress, type ResumeState, type RunLog } from '../train/loop.ts';
@@ -28,7 +29,7 @@ import { denseStepper } from '../train/steppers/dense.ts';
 export const CORE_CODE = [
   'src/registry.ts', 'src/models/layout.ts', 'src/models/init.ts', 'src/models/registry.ts', 'src/models/autodiff.ts', 'src/optim',
   'src/train/loop.ts', 'src/train/steppers/dense.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
-  'src/prune/mask.ts', 'src/runs/execute.ts', 'src/config/schema.ts',
+  'src/prune/mask.ts', 'src/runs/execute.ts', 'src/config/schema.ts', 'src/models/state-dict.ts',
 ];
 
 /** The task, model and loss a dense run uses. */
@@ -95,6 +96,10 @@ export function layoutOf(config: DenseRunConfig): Layout {
 
 const LOG_FIELDS = ['epochs', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'l1', 'l2', 'l1Mask', 'l2Mask', 'trainAccEvery'] as const;
 
+/**
+ * The resume file is ours alone (unlike the checkpoints): flat θ and the AdamW moments m, v in our
+ * layout order and orientation, the log so far as float64, and the step count in the metadata.
+ */
 function encodeResume(s: ResumeState): { tensors: Record<string, Float32Array | Float64Array>; meta: { step: number } } {
   const tensors: Record<string, Float32Array | Float64Array> = { theta: s.theta, m: s.optim.m, v: s.optim.v };
   for (const f of LOG_FIELDS) tensors[`log.${f}`] = Float64Array.from(s.log[f]);
@@ -110,21 +115,32 @@ function decodeResume(tensors: Record<string, ArrayLike<number>>, meta: { step: 
   };
 }
 
+/**
+ * Checkpoints hold the authors' state dict (src/models/state-dict.ts); the metadata says what the
+ * file is without its run directory: the run's key, model and sizes, and the epoch or keep fraction.
+ */
+function checkpointMeta(key: string, layout: Layout, extra: Record<string, string | number>): Record<string, string | number> {
+  return { run: key, model: layout.model, dims: canonicalJson(layout.dims), ...extra };
+}
+
+async function loadStateDict(run: { dir: string; config: RunConfig }, name: string, prefix: string): Promise<Float32Array> {
+  const reader = openRun(run.dir);
+  const rec = await reader.loadCheckpoint(name);
+  return fromStateDict(resolve(run.config).layout, rec.tensors, rec.shapes, prefix, `checkpoint ${name} of ${run.dir}`);
+}
+
 /** θ after `epoch` updates (0 = θ0) of a finished run. */
 export async function snapshot(run: { dir: string; config: RunConfig }, epoch: number | 'final'): Promise<Float32Array> {
-  const e = epoch === 'final' ? run.config.epochs : epoch;
-  const rec = await openRun(run.dir).loadCheckpoint(String(e));
-  return rec.tensors.theta as Float32Array;
+  return loadStateDict(run, String(epoch === 'final' ? run.config.epochs : epoch), '');
 }
 
 /** The fixed mask of a derived run (null for a dense run). */
 export async function runMask(run: { dir: string; config: RunConfig }): Promise<Float32Array | null> {
-  const reader = openRun(run.dir);
-  if (!reader.hasCheckpoint('mask')) return null;
-  return (await reader.loadCheckpoint('mask')).tensors.mask as Float32Array;
+  if (!openRun(run.dir).hasCheckpoint('mask')) return null;
+  return loadStateDict(run, 'mask', MASK_PREFIX);
 }
 
-async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, store: RunStore): Promise<void> {
+async function compute(config: RunConfig, key: string, ctx: RunContext, opts: RunOptions, store: RunStore): Promise<void> {
   const started = Date.now();
   const decision = await initBackend();
   const { task, model, loss, shape, layout } = resolve(config);
@@ -147,12 +163,13 @@ async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, sto
       // Synaptic-Flow #12: check the density now, not after the run
       assertMask(prepared.mask, layout.layers, prepared.allowEmptyLayers ?? false);
       extra.maskDensity = maskDensity(prepared.mask, layout.layers);
-      await ctx.saveCheckpoint('mask', { mask: prepared.mask }, { keepFraction: extra.keepFraction });
+      const keep: Record<string, number> = typeof extra.keepFraction === 'number' ? { keepFraction: extra.keepFraction } : {};
+      await ctx.saveCheckpoint('mask', toStateDict(layout, prepared.mask, MASK_PREFIX), checkpointMeta(key, layout, keep));
     }
   }
 
   const resume = await ctx.loadResume();
-  if (resume) extra.resumedFromEpoch = (resume.meta as { step: number }).step;
+  if (resume) extra.resumedFromEpoch = Number(resume.meta.step);
   const log = await trainLoop(
     {
       model, loss, layout, split, outputSize: shape.outputSize,
@@ -162,12 +179,12 @@ async function compute(config: RunConfig, ctx: RunContext, opts: RunOptions, sto
     {
       resumeEvery: opts.resumeEvery ?? Math.max(config.evalEvery, Math.min(1000, config.snapshotEvery)),
       stopAfterEpoch: opts.stopAfterEpoch,
-      loadResume: async () => (resume ? decodeResume(resume.tensors as Record<string, ArrayLike<number>>, resume.meta as { step: number }) : null),
+      loadResume: async () => (resume ? decodeResume(resume.tensors, { step: Number(resume.meta.step) }) : null),
       saveResume: async (s) => {
         const { tensors, meta } = encodeResume(s);
         await ctx.saveResume(tensors, meta);
       },
-      saveSnapshot: (epoch, theta) => ctx.saveCheckpoint(String(epoch), { theta }, { epoch }),
+      saveSnapshot: (epoch, theta) => ctx.saveCheckpoint(String(epoch), toStateDict(layout, theta), checkpointMeta(key, layout, { epoch })),
       onProgress: opts.onProgress ? (p) => opts.onProgress!(opts.label ?? 'run', p) : undefined,
     },
   );
@@ -195,7 +212,7 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
     config,
     async (ctx) => {
       computed = true;
-      await compute(config, ctx, opts, store);
+      await compute(config, key, ctx, opts, store);
     },
     async (dir, run) => {
       const log = await run.readJson<RunLog>('metrics.json');

@@ -2,17 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  CorruptFileError,
-  isTempFile,
-  readJson,
-  readTensors,
-  writeJson,
-  writeTensors,
-  type TensorMap,
-  type TensorRecord,
-  type WriteJsonOptions,
-} from './files.ts';
+import { CorruptFileError, isTempFile, readJson, writeJson, type WriteJsonOptions } from './files.ts';
+import { readTensors, TENSOR_EXT, writeTensors, type MetaInput, type TensorMap, type TensorRecord } from './safetensors.ts';
 import { canonicalJson, normaliseConfig, runKey } from './hash.ts';
 import { cacheRoot } from '../util/paths.ts';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_STALE_MS, isLocked, tryLock, withLock } from './lock.ts';
@@ -24,8 +15,8 @@ import { DEFAULT_MAX_WAIT_MS, DEFAULT_STALE_MS, isLocked, tryLock, withLock } fr
  *   <root>/runs/<key>/config.json           { key, codeVersion, config }  written before compute
  *                     meta.json             environment, timing (written by the caller)
  *                     metrics.json          (written by the caller, may be rewritten while running)
- *                     checkpoints/<n>.bin   tensor snapshots (init, 2000, final, ...)
- *                     resume.bin            latest full training state, for picking up after a crash
+ *                     checkpoints/<n>.safetensors   tensor snapshots (0, 2000, …, mask), safetensors.ts
+ *                     resume.safetensors    latest full training state, for picking up after a crash
  *                     DONE                  { finishedAt, durationMs }, written last
  *   <root>/runs/<key>.lock                  cross-process lock while computing (see lock.ts)
  *
@@ -34,7 +25,8 @@ import { DEFAULT_MAX_WAIT_MS, DEFAULT_STALE_MS, isLocked, tryLock, withLock } fr
  */
 
 export const KEY_RE = /^[0-9a-f]{16}$/;
-const RESERVED = new Set(['config.json', 'DONE', 'resume.bin']);
+const RESUME_FILE = `resume${TENSOR_EXT}`;
+const RESERVED = new Set(['config.json', 'DONE', RESUME_FILE]);
 
 export type StoreEvent =
   | { type: 'hit' | 'miss' | 'wait'; key: string }
@@ -54,11 +46,11 @@ export interface RunStoreOptions {
 export interface RunReader {
   readonly dir: string;
   hasCheckpoint(name: string): boolean;
-  /** Names of the saved checkpoints (without `.bin`), sorted. */
+  /** Names of the saved checkpoints (without the extension), sorted. */
   listCheckpoints(): string[];
-  loadCheckpoint<M = Record<string, unknown>>(name: string): Promise<TensorRecord<M>>;
+  loadCheckpoint(name: string): Promise<TensorRecord>;
   /** The latest resume state, or null if none was saved. */
-  loadResume<M = Record<string, unknown>>(): Promise<TensorRecord<M> | null>;
+  loadResume(): Promise<TensorRecord | null>;
   hasFile(name: string): boolean;
   /** A JSON file in the run directory, e.g. `metrics.json`. */
   readJson<T = unknown>(name: string): Promise<T>;
@@ -66,9 +58,9 @@ export interface RunReader {
 
 /** What `compute` gets: the reader plus writes. All writes are atomic. */
 export interface RunContext extends RunReader {
-  saveCheckpoint(name: string, tensors: TensorMap, meta?: object): Promise<void>;
-  /** Overwrites resume.bin; save optimiser and RNG state too, so a resumed run is bit-identical. */
-  saveResume(tensors: TensorMap, meta?: object): Promise<void>;
+  saveCheckpoint(name: string, tensors: TensorMap, meta?: MetaInput): Promise<void>;
+  /** Overwrites the resume file; save optimiser and RNG state too, so a resumed run is bit-identical. */
+  saveResume(tensors: TensorMap, meta?: MetaInput): Promise<void>;
   /** Any JSON file except the store's own (config.json, DONE). */
   writeJson(name: string, value: unknown, opts?: WriteJsonOptions): Promise<void>;
 }
@@ -162,7 +154,7 @@ function checkpointPath(dir: string, name: string): string {
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name)) {
     throw new Error(`checkpoint name "${name}": use letters, digits, . _ - with no leading dot`);
   }
-  return join(dir, 'checkpoints', `${name}.bin`);
+  return join(dir, 'checkpoints', `${name}${TENSOR_EXT}`);
 }
 
 /** Read access to any run directory, e.g. for a report reading finished runs directly. */
@@ -175,14 +167,14 @@ export function openRun(dir: string): RunReader {
       const cdir = join(abs, 'checkpoints');
       if (!existsSync(cdir)) return [];
       return readdirSync(cdir)
-        .filter((f) => f.endsWith('.bin') && !isTempFile(f))
-        .map((f) => f.slice(0, -4))
+        .filter((f) => f.endsWith(TENSOR_EXT) && !isTempFile(f))
+        .map((f) => f.slice(0, -TENSOR_EXT.length))
         .sort();
     },
     loadCheckpoint: async (name) => readTensors(checkpointPath(abs, name)),
-    loadResume: async <M>() => {
-      const p = join(abs, 'resume.bin');
-      return existsSync(p) ? readTensors<M>(p) : null;
+    loadResume: async () => {
+      const p = join(abs, RESUME_FILE);
+      return existsSync(p) ? readTensors(p) : null;
     },
     hasFile: (name) => {
       checkName(name, 'file name');
@@ -199,7 +191,7 @@ function runContext(dir: string): RunContext {
   return {
     ...openRun(dir),
     saveCheckpoint: async (name, tensors, meta = {}) => writeTensors(checkpointPath(dir, name), tensors, meta),
-    saveResume: (tensors, meta = {}) => writeTensors(join(dir, 'resume.bin'), tensors, meta),
+    saveResume: (tensors, meta = {}) => writeTensors(join(dir, RESUME_FILE), tensors, meta),
     writeJson: async (name, value, opts) => {
       checkName(name, 'file name');
       if (RESERVED.has(name) || name.startsWith('checkpoints/')) {
@@ -275,7 +267,7 @@ export class RunStore {
    * Returns `load(dir)` for the run, computing it first unless it is already DONE. Within one
    * process, concurrent calls for a key share one computation; across processes the run lock makes
    * the later caller wait and then load the first one's result. If `compute` throws, nothing is
-   * marked DONE and whatever it saved (resume.bin, checkpoints) is there for the next attempt.
+   * marked DONE and whatever it saved (resume state, checkpoints) is there for the next attempt.
    *
    * `compute` runs with the lock held, and must await something at least every few seconds so the
    * lock stays fresh (see lock.ts).
@@ -450,7 +442,7 @@ export class RunStore {
             continue;
           }
           const isJson = f.name.endsWith('.json') || f.name === 'DONE';
-          if (!isJson && !f.name.endsWith('.bin')) continue;
+          if (!isJson && !f.name.endsWith(TENSOR_EXT)) continue;
           report.files++;
           try {
             if (isJson) await readJson(f.path);

@@ -170,8 +170,8 @@ describe('transformer model', () => {
       'blocks.0.mlp.W_out',
       'unembed.W_U',
     ]);
-    // torch shapes of spec §2.2 (W_K/Q/V without the heads axis)
-    expect(layout.layers.map((l) => l.torch!.shape)).toEqual([[128, 67], [128, 128], [128, 128], [128, 128], [128, 128], [128, 128], [128, 128], [128, 67]]);
+    // torch shapes of spec §2.2 (W_K/Q/V with their heads axis)
+    expect(layout.layers.map((l) => l.torch!.shape)).toEqual([[128, 67], [1, 128, 128], [1, 128, 128], [1, 128, 128], [128, 128], [128, 128], [128, 128], [128, 67]]);
     expect(transformerModel.orderAware).toBe(true);
     expect(transformerModel.accepts).toEqual(['tokens']);
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TENSOR_EXT } from '../../src/store/safetensors.ts';
 
 /**
  * A real `grok train` process is SIGKILLed at a random moment (fast-check picks it), then run
@@ -35,7 +36,7 @@ describe('interruption', () => {
     expect(ref.code).toBe(0);
     const { key } = JSON.parse(ref.out) as { key: string };
     const refMetrics = readFileSync(join(refCache, 'runs', key, 'metrics.json'));
-    const refFinal = readFileSync(join(refCache, 'runs', key, 'checkpoints', `${config.epochs}.bin`));
+    const refFinal = readFileSync(join(refCache, 'runs', key, 'checkpoints', `${config.epochs}${TENSOR_EXT}`));
 
     let i = 0;
     await fc.assert(
@@ -45,7 +46,7 @@ describe('interruption', () => {
         const resumed = await train(cache, cfgPath);
         expect(resumed.code).toBe(0);
         expect(readFileSync(join(cache, 'runs', key, 'metrics.json')).equals(refMetrics)).toBe(true);
-        expect(readFileSync(join(cache, 'runs', key, 'checkpoints', `${config.epochs}.bin`)).equals(refFinal)).toBe(true);
+        expect(readFileSync(join(cache, 'runs', key, 'checkpoints', `${config.epochs}${TENSOR_EXT}`)).equals(refFinal)).toBe(true);
         return killed.signal === 'SIGKILL' || killed.code === 0;
       }),
       { numRuns: 2 },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptFileError, readJson } from '../../src/store/files.ts';
 import { runKey } from '../../src/store/hash.ts';
+import { TENSOR_EXT } from '../../src/store/safetensors.ts';
 import { packageRoot } from '../../src/util/paths.ts';
 import { LockCompromisedError, lockPathFor, tryLock } from '../../src/store/lock.ts';
 import {
@@ -40,7 +41,7 @@ function trainLike(calls: { n: number }, delayMs = 0) {
 
 const loadFinal = async (_dir: string, run: RunReader) => {
   const { tensors, meta } = await run.loadCheckpoint('final');
-  return { theta: Array.from(tensors.theta), epoch: meta.epoch, metrics: await run.readJson('metrics.json') };
+  return { theta: Array.from(tensors.theta), epoch: Number(meta.epoch), metrics: await run.readJson('metrics.json') };
 };
 
 describe('RunStore.getOrCompute', () => {
@@ -59,7 +60,7 @@ describe('RunStore.getOrCompute', () => {
     const done = await readJson<{ finishedAt: string; durationMs: number }>(join(dir, 'DONE'));
     expect(Date.parse(done.finishedAt)).toBeGreaterThan(0);
     expect(done.durationMs).toBeGreaterThanOrEqual(0);
-    expect(existsSync(join(dir, 'checkpoints', 'init.bin'))).toBe(true);
+    expect(existsSync(join(dir, 'checkpoints', `init${TENSOR_EXT}`))).toBe(true);
     expect(store.reader(key).listCheckpoints()).toEqual(['final', 'init']);
     expect(existsSync(lockPathFor(dir))).toBe(false);
 
@@ -92,7 +93,7 @@ describe('RunStore.getOrCompute', () => {
     const key = runKey({ seed: 3 }, DEFAULTS, CODE);
     const crash = async (ctx: RunContext): Promise<void> => {
       expect(await ctx.loadResume()).toBeNull();
-      await ctx.saveResume({ theta: Float32Array.from([7]), m: new Float32Array(1) }, { epoch: 500, rng: [1, 2] });
+      await ctx.saveResume({ theta: Float32Array.from([7]), m: new Float32Array(1) }, { epoch: 500, rng: '1,2' });
       throw new Error('out of memory at epoch 501');
     };
     await expect(store.getOrCompute(key, { seed: 3 }, crash, loadFinal)).rejects.toThrow('epoch 501');
@@ -107,7 +108,7 @@ describe('RunStore.getOrCompute', () => {
       await trainLike({ n: 0 })(ctx);
     };
     const out = await store.getOrCompute(key, { seed: 3 }, resume, loadFinal);
-    expect(resumedFrom).toEqual({ epoch: 500, rng: [1, 2] });
+    expect(resumedFrom).toEqual({ epoch: '500', rng: '1,2' });
     expect(out.epoch).toBe(10);
     expect(types()).toEqual(['miss', 'miss', 'done']);
   });
@@ -178,7 +179,7 @@ describe('RunStore.getOrCompute', () => {
     const { store } = setup();
     const key = runKey({ seed: 12 }, DEFAULTS, CODE);
     await store.getOrCompute(key, { seed: 12 }, trainLike({ n: 0 }), loadFinal);
-    const ck = join(store.runDir(key), 'checkpoints', 'final.bin');
+    const ck = join(store.runDir(key), 'checkpoints', `final${TENSOR_EXT}`);
     const buf = readFileSync(ck);
     buf[buf.length - 1] ^= 0x40;
     writeFileSync(ck, buf);
