@@ -1,5 +1,5 @@
-import { initBackend } from '../backend/choose.ts';
-import { environment, type Environment } from '../backend/info.ts';
+import { currentBackend, initBackend } from '../backend/choose.ts';
+import { backendId, environment, type Environment } from '../backend/info.ts';
 import { defaultRun, parseRunConfig, resolve, type DenseRunConfig, type RunConfig, type RunConfigInput } from '../config/schema.ts';
 import { derivations } from '../derive/index.ts';
 import type { Prepared } from '../derive/types.ts';
@@ -85,8 +85,9 @@ export function getStore(): RunStore {
   return defaultStore;
 }
 
-export function keyOf(config: RunConfig): string {
-  return runKey(config, defaultRun(), codeVersionOf(config));
+/** The run's store key: its normalised config, the code version and the backend (default: the one chosen). */
+export function keyOf(config: RunConfig, backend: string = backendId(currentBackend())): string {
+  return runKey(config, defaultRun(), codeVersionOf(config), backend);
 }
 
 export function layoutOf(config: DenseRunConfig): Layout {
@@ -188,7 +189,8 @@ export class RunInterrupted extends Error {
 export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions = {}): Promise<RunResult> {
   const config = parseRunConfig(input);
   const store = opts.store ?? getStore();
-  const key = keyOf(config);
+  const backend = backendId(await initBackend());
+  const key = keyOf(config, backend);
   let computed = false;
   const result = await store.getOrCompute(
     key,
@@ -202,7 +204,7 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
       const meta = await run.readJson<RunMeta>('meta.json');
       return { key, config, log, meta, dir, milestones: milestones(log, tasks.get(config.data.task).milestone), cached: false };
     },
-    { codeVersion: codeVersionOf(config), defaults: defaultRun() },
+    { codeVersion: codeVersionOf(config), defaults: defaultRun(), backend },
   );
   return { ...result, cached: !computed };
 }

@@ -105,11 +105,15 @@ export interface GetOrComputeOptions {
    * before a default-valued field existed is still recognised as the same run.
    */
   defaults?: unknown;
+  /** What computes the run (see runKey); recorded in config.json and part of the key check. */
+  backend?: string;
 }
 
 export interface StoredConfig {
   key: string;
   codeVersion: string | null;
+  /** Absent in runs stored without a backend in their key. */
+  backend?: string;
   config: unknown;
 }
 
@@ -380,12 +384,12 @@ export class RunStore {
   ): Promise<T> {
     const dir = this.runDir(key);
     if (opts.defaults !== undefined && opts.codeVersion !== undefined) {
-      const expected = runKey(config, opts.defaults, opts.codeVersion);
+      const expected = runKey(config, opts.defaults, opts.codeVersion, opts.backend);
       if (expected !== key) {
         throw new Error(`getOrCompute: key ${key} does not match its config (runKey gives ${expected})`);
       }
     }
-    const stored: StoredConfig = { key, codeVersion: opts.codeVersion ?? null, config };
+    const stored: StoredConfig = { key, codeVersion: opts.codeVersion ?? null, backend: opts.backend, config };
 
     const pending = inflight.get(dir);
     if (pending) {
@@ -468,11 +472,12 @@ export class RunStore {
     const norm = (c: unknown): string => canonicalJson(defaults === undefined ? c : normaliseConfig(c, defaults));
     const sameConfig = norm(onDisk?.config) === norm(given.config);
     const sameCode = onDisk?.codeVersion == null || given.codeVersion == null || onDisk.codeVersion === given.codeVersion;
-    if (onDisk?.key !== given.key || !sameConfig || !sameCode) {
+    const sameBackend = onDisk?.backend === given.backend;
+    if (onDisk?.key !== given.key || !sameConfig || !sameCode || !sameBackend) {
       throw new RunConfigMismatchError(
         `${path} describes a different run than the one asked for under key ${given.key} ` +
           `(a hash collision, an edited file, or a key that was not made from this config).\n` +
-          `  on disk: ${canonicalJson({ key: onDisk?.key, codeVersion: onDisk?.codeVersion, config: onDisk?.config })}\n` +
+          `  on disk: ${canonicalJson({ key: onDisk?.key, codeVersion: onDisk?.codeVersion, backend: onDisk?.backend, config: onDisk?.config })}\n` +
           `  asked:   ${canonicalJson(given)}\n` +
           `Delete ${dir} if the stored run is not wanted.`,
       );
