@@ -112,9 +112,14 @@ function decodeResume(tensors: Record<string, ArrayLike<number>>, meta: { step: 
 }
 
 /** θ after `epoch` updates (0 = θ0) of a finished run. */
-export async function snapshot(run: { dir: string; config: RunConfig }, epoch: number | 'final'): Promise<Float32Array> {
+export async function snapshot(run: { dir: string; config: RunConfig; log?: RunLog }, epoch: number | 'final'): Promise<Float32Array> {
   const e = epoch === 'final' ? run.config.epochs : epoch;
-  const rec = await openRun(run.dir).loadCheckpoint(String(e));
+  const reader = openRun(run.dir);
+  const d = run.log?.diverged;
+  if (d && e >= d.epoch && !reader.hasCheckpoint(String(e))) {
+    throw new Error(`the run in ${run.dir} diverged at epoch ${d.epoch} (${d.reason}), so it has no snapshot at epoch ${e}; derive from an earlier epoch or fix its optimiser settings`);
+  }
+  const rec = await reader.loadCheckpoint(String(e));
   return rec.tensors.theta as Float32Array;
 }
 
