@@ -94,12 +94,20 @@ export function describeDecision(d: BackendDecision): string {
 }
 
 let active: Promise<BackendDecision> | undefined;
+let decided: BackendDecision | undefined;
 
 /** Initialises the backend once per process from GROK_BACKEND (default auto). */
 export function initBackend(choice = parseBackendChoice(process.env.GROK_BACKEND)): Promise<BackendDecision> {
   active ??= chooseBackend(choice).then((d) => {
     if (process.env.GROK_QUIET !== '1') process.stderr.write(`[grok] ${describeDecision(d)}\n`);
+    decided = d;
     return d;
   });
   return active;
+}
+
+/** The backend initBackend chose; an error before it has resolved (the caller must await it first). */
+export function currentBackend(): BackendDecision {
+  if (!decided) throw new Error('no tfjs backend chosen yet: await initBackend() first');
+  return decided;
 }

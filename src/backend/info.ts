@@ -16,6 +16,16 @@ function version(pkg: string): string {
   }
 }
 
+/**
+ * What a run's numbers depend on besides its config and our code: the backend's package and
+ * version (native GPU and native CPU share the tfjs backend name "tensorflow" but not their
+ * kernels) and tfjs-core's version. Part of every run key, so a run computed on one backend is
+ * never served as the result of another (test/runs/backend-key.test.ts: wasm and cpu differ).
+ */
+export function backendId(d: BackendDecision): string {
+  return `${d.module}@${version(d.module)} tfjs-core@${version('@tensorflow/tfjs-core')}`;
+}
+
 let commit: string | undefined;
 /** The git commit of the harness (with "+dirty" when the work tree has changes), or "unknown". */
 export function gitCommit(): string {

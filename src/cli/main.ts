@@ -189,7 +189,7 @@ async function cmdCache(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'verify') {
-    const r = await store.verify();
+    const r = await store.verify({ repair: rest.includes('--repair') });
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return r.problems.length ? 1 : 0;
   }

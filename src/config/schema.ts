@@ -7,6 +7,7 @@ import type { ModelDef } from '../models/types.ts';
 import type { LossDef } from '../losses/types.ts';
 import { tasks } from '../tasks/index.ts';
 import type { TaskDef, TaskShape } from '../tasks/types.ts';
+import { checkBounds } from './bounds.ts';
 
 /**
  * Every run config is validated here, before anything trains or touches the store: a bad value
@@ -181,8 +182,9 @@ function checkSetting(c: DenseRunConfig, where = ''): string[] {
     resolve(c);
   } catch (err) {
     issues.push(`${where}model: ${err instanceof Error ? err.message : String(err)}`);
+    return issues;
   }
-  return issues;
+  return checkBounds(c, where);
 }
 
 function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {

@@ -1,5 +1,5 @@
-import { initBackend } from '../backend/choose.ts';
-import { environment, type Environment } from '../backend/info.ts';
+import { currentBackend, initBackend } from '../backend/choose.ts';
+import { backendId, environment, type Environment } from '../backend/info.ts';
 import { defaultRun, parseRunConfig, resolve, type DenseRunConfig, type RunConfig, type RunConfigInput } from '../config/schema.ts';
 import { derivations } from '../derive/index.ts';
 import type { Prepared } from '../derive/types.ts';
@@ -86,8 +86,9 @@ export function getStore(): RunStore {
   return defaultStore;
 }
 
-export function keyOf(config: RunConfig): string {
-  return runKey(config, defaultRun(), codeVersionOf(config));
+/** The run's store key: its normalised config, the code version and the backend (default: the one chosen). */
+export function keyOf(config: RunConfig, backend: string = backendId(currentBackend())): string {
+  return runKey(config, defaultRun(), codeVersionOf(config), backend);
 }
 
 export function layoutOf(config: DenseRunConfig): Layout {
@@ -130,8 +131,13 @@ async function loadStateDict(run: { dir: string; config: RunConfig }, name: stri
 }
 
 /** θ after `epoch` updates (0 = θ0) of a finished run. */
-export async function snapshot(run: { dir: string; config: RunConfig }, epoch: number | 'final'): Promise<Float32Array> {
-  return loadStateDict(run, String(epoch === 'final' ? run.config.epochs : epoch), '');
+export async function snapshot(run: { dir: string; config: RunConfig; log?: RunLog }, epoch: number | 'final'): Promise<Float32Array> {
+  const e = epoch === 'final' ? run.config.epochs : epoch;
+  const d = run.log?.diverged;
+  if (d && e >= d.epoch && !openRun(run.dir).hasCheckpoint(String(e))) {
+    throw new Error(`the run in ${run.dir} diverged at epoch ${d.epoch} (${d.reason}), so it has no snapshot at epoch ${e}; derive from an earlier epoch or fix its optimiser settings`);
+  }
+  return loadStateDict(run, String(e), '');
 }
 
 /** The fixed mask of a derived run (null for a dense run). */
@@ -205,7 +211,8 @@ export class RunInterrupted extends Error {
 export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions = {}): Promise<RunResult> {
   const config = parseRunConfig(input);
   const store = opts.store ?? getStore();
-  const key = keyOf(config);
+  const backend = backendId(await initBackend());
+  const key = keyOf(config, backend);
   let computed = false;
   const result = await store.getOrCompute(
     key,
@@ -219,7 +226,7 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
       const meta = await run.readJson<RunMeta>('meta.json');
       return { key, config, log, meta, dir, milestones: milestones(log, tasks.get(config.data.task).milestone), cached: false };
     },
-    { codeVersion: codeVersionOf(config), defaults: defaultRun() },
+    { codeVersion: codeVersionOf(config), defaults: defaultRun(), backend },
   );
   return { ...result, cached: !computed };
 }

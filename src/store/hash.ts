@@ -125,10 +125,15 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** 16 hex chars (64 bits): collisions are out of reach for the few thousand runs a study makes. */
-export function runKey(config: unknown, defaults: unknown, codeVersion: string): string {
+/**
+ * 16 hex chars (64 bits): collisions are out of reach for the few thousand runs a study makes.
+ * `backend` names what computed the run (backends differ in their last bits); without it the key
+ * is what it was before backends were keyed.
+ */
+export function runKey(config: unknown, defaults: unknown, codeVersion: string, backend?: string): string {
   const normalised = normaliseConfig(config, defaults);
-  return sha256Hex(canonicalJson({ config: normalised, code: codeVersion })).slice(0, 16);
+  const keyed = backend === undefined ? { config: normalised, code: codeVersion } : { config: normalised, code: codeVersion, backend };
+  return sha256Hex(canonicalJson(keyed)).slice(0, 16);
 }
 
 export interface CodeVersionOptions {

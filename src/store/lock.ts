@@ -1,6 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 
 /**
  * Cross-process mutual exclusion for one run directory, so two processes (two vitest workers, two
@@ -25,6 +27,11 @@ import lockfile from 'proper-lockfile';
  *   cap on the backoff bounds how late a waiter notices the release or a stale lock.
  * - The lock lives beside the directory (`<dir>.lock`), not inside it, so deleting the run
  *   directory (gc) neither breaks the lock nor races a process waiting for it.
+ * - Who holds it (pid, host, since when) is written to `<dir>/.lock-owner.json` by withLock, so a
+ *   waiter can say whom it waits for. Not inside the lock directory: proper-lockfile removes that
+ *   with rmdir, which fails on a non-empty directory. A dot-file, so the run store never lists it
+ *   as a file of the run; a holder killed before removing it leaves a stale one that the next
+ *   holder overwrites.
  */
 
 export const DEFAULT_STALE_MS = 30_000;
@@ -37,12 +44,38 @@ export interface LockOptions {
   staleMs?: number;
   /** Give up waiting (LockTimeoutError) after this long. */
   maxWaitMs?: number;
-  /** Called once, the first time the lock is found held by someone else. */
-  onWait?: () => void;
+  /** Called once, the first time the lock is found held by someone else, with the holder if known. */
+  onWait?: (holder: LockHolder | null) => void;
+}
+
+/** Who holds a lock taken by withLock. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** ISO time the lock was taken. */
+  since: string;
+}
+
+export const ownerPathFor = (dir: string): string => join(resolve(dir), '.lock-owner.json');
+
+/** The holder recorded by withLock, or null if none is recorded (or the record is unreadable). */
+export async function lockHolder(dir: string): Promise<LockHolder | null> {
+  try {
+    const h = JSON.parse(await readFile(ownerPathFor(dir), 'utf8')) as Partial<LockHolder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.since === 'string' ? (h as LockHolder) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function describeHolder(h: LockHolder | null): string {
+  return h ? `pid ${h.pid} on ${h.host}, since ${h.since}` : 'holder unknown';
 }
 
 export interface HeldLock {
   readonly dir: string;
+  /** True once the lock was lost (taken over or deleted). */
+  isCompromised(): boolean;
   /** Throws LockCompromisedError if the lock was lost (taken over or deleted) since it was acquired. */
   assertHeld(): void;
 }
@@ -94,6 +127,7 @@ export async function tryLock(
   }
   return {
     dir: abs,
+    isCompromised: () => compromised !== null,
     assertHeld() {
       if (compromised) {
         throw new LockCompromisedError(
@@ -140,7 +174,7 @@ export async function withLock<T>(dir: string, fn: (lock: HeldLock) => Promise<T
     if (held) break;
     if (!waited) {
       waited = true;
-      opts.onWait?.();
+      opts.onWait?.(await lockHolder(abs));
     }
     const now = Date.now();
     if (now >= deadline) {
@@ -154,11 +188,16 @@ export async function withLock<T>(dir: string, fn: (lock: HeldLock) => Promise<T
     delay = Math.min(delay * 1.5, maxDelay);
   }
 
+  const owner = ownerPathFor(abs);
   try {
+    const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    await writeFileAtomic(owner, JSON.stringify(holder) + '\n').catch(() => {}); // informative only
     const result = await fn(held);
     held.assertHeld();
     return result;
   } finally {
+    // fn may have removed the directory; the record is informative, so a failure to remove it is not one
+    if (!held.isCompromised()) await rm(owner, { force: true }).catch(() => {});
     await held.release().catch(() => {});
   }
 }

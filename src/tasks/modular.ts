@@ -169,6 +169,12 @@ for (const name of TASK_NAMES) {
       !commutative && cfg.symmetric
         ? [`data.symmetric: true is invalid (${name} is not commutative, so it trains on ordered pairs (a, b); pairs a ≤ b would make it another task)`]
         : [],
+    size: (cfg) => {
+      // as genTrainTest: p² ordered pairs or p(p+1)/2 pairs a ≤ b, the first ⌊frac·n⌋ for training
+      const pairs = cfg.symmetric ? (cfg.p * (cfg.p + 1)) / 2 : cfg.p * cfg.p;
+      const train = Math.floor(cfg.fracTrain * pairs);
+      return { train, test: pairs - train };
+    },
     make: (cfg) => modularSplit(makeDataset({ ...cfg, task: name })),
   });
 }

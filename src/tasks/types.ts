@@ -62,5 +62,10 @@ export interface TaskDef<C = any> extends Registered {
   shape(cfg: C): TaskShape;
   /** Cross-field problems as "field: value is invalid (why)" lines. */
   check?(cfg: C): string[];
+  /**
+   * How many train and test examples `make` gives, without making them (cheap arithmetic): config
+   * validation refuses an empty set and bounds memory with it before anything is built.
+   */
+  size?(cfg: C): { train: number; test: number };
   make(cfg: C): Split;
 }

@@ -22,6 +22,20 @@ export interface RunLog {
   l1: number[]; l2: number[]; l1Mask: number[]; l2Mask: number[];
   /** Train accuracy at every epoch 0…epochs (free: from the training forward). */
   trainAccEvery: number[];
+  /** Set when training stopped because it diverged; the columns above end before that epoch. */
+  diverged?: Divergence;
+}
+
+/**
+ * The first epoch whose network output, loss or weight norms are not finite (a too large learning
+ * rate or weight decay). Training stops there: the run is a result (it never generalises), stored
+ * like any other, not an error that would recur on every request. JSON cannot carry NaN, and
+ * nothing of that epoch is logged.
+ */
+export interface Divergence {
+  epoch: number;
+  /** What was found non-finite, e.g. "trainLoss is NaN". */
+  reason: string;
 }
 
 /** Where an interrupted run picks up: the stepper's state, the optimiser's and the log so far. */
@@ -85,7 +99,22 @@ function emptyLog(): RunLog {
   return { epochs: [], trainLoss: [], trainAcc: [], testLoss: [], testAcc: [], l1: [], l2: [], l1Mask: [], l2Mask: [], trainAccEvery: [] };
 }
 
-export interface Evaluated { loss: number; acc: number }
+export interface Evaluated { loss: number; acc: number; finite: boolean }
+
+/** x·0 is 0 for every finite x and NaN for NaN and ±∞, so the sum is 0 iff all are finite (no overflow). */
+function allFinite(t: tf.Tensor): boolean {
+  const probe = tf.tidy(() => tf.sum(tf.mul(t, tf.scalar(0))));
+  const v = probe.dataSync()[0];
+  probe.dispose();
+  return v === 0;
+}
+
+/** The first non-finite value among the named ones, as a reason; null when all are finite. */
+function nonFinite(values: Record<string, number>, outputFinite = true): string | null {
+  if (!outputFinite) return 'the network output is not finite (NaN or ±Infinity)';
+  for (const [name, v] of Object.entries(values)) if (!Number.isFinite(v)) return `${name} is ${v}`;
+  return null;
+}
 
 /** A fixed example set as tensors: the model's inputs and the loss's targets. */
 export function makeBatch(model: ModelDef, loss: LossDef, ex: Examples, layout: Layout, outputSize: number): Batch & { dispose(): void } {
@@ -98,7 +127,7 @@ export function makeBatch(model: ModelDef, loss: LossDef, ex: Examples, layout: 
 function evaluate(model: ModelDef, loss: LossDef, layout: Layout, eff: Params, batch: Batch): Evaluated {
   const out = tf.tidy(() => model.forward(eff, batch, layout).out);
   const lossT = tf.tidy(() => loss.value(out, batch));
-  const res = { loss: lossT.dataSync()[0], acc: loss.accuracy(out, batch) };
+  const res = { loss: lossT.dataSync()[0], acc: loss.accuracy(out, batch), finite: allFinite(out) };
   tf.dispose([out, lossT]);
   return res;
 }
@@ -136,10 +165,13 @@ export async function trainLoop(spec: LoopSpec, io: TrainIO): Promise<RunLog | n
   const log = resumed?.log ?? emptyLog();
   if (!resumed) await io.saveSnapshot(0, stepper.snapshot());
 
-  const logEval = (epoch: number, view: StepView, train: Evaluated) => {
+  /** Evaluates on the test set; records the epoch unless something is non-finite (then: why). */
+  const logEval = (epoch: number, view: StepView, train: Evaluated): { test: Evaluated; diverged: string | null } => {
     const test = evaluate(model, loss, layout, view.eff, testBatch);
-    recordEval(log, epoch, train, test, view.norms());
-    return test;
+    const norms = view.norms();
+    const diverged = nonFinite({ trainLoss: train.loss, testLoss: test.loss, ...norms }, train.finite && test.finite);
+    if (!diverged) recordEval(log, epoch, train, test, norms);
+    return { test, diverged };
   };
 
   let lastTestAcc: number | null = log.testAcc.length ? log.testAcc[log.testAcc.length - 1] : null;
@@ -150,13 +182,22 @@ export async function trainLoop(spec: LoopSpec, io: TrainIO): Promise<RunLog | n
       // one full-batch step; the accuracy of its forward is this epoch's (pre-update) train accuracy
       const view = stepper.view();
       const fwd = tf.tidy(() => model.forward(view.eff, trainBatch, layout) as unknown as tf.TensorContainer) as unknown as Forward;
+      const stop = (reason: string): RunLog => {
+        disposeExcept(fwd, view.eff);
+        view.release();
+        log.diverged = { epoch, reason };
+        return log;
+      };
+      if (!allFinite(fwd.out)) return stop(nonFinite({}, false)!);
       const trainAcc = loss.accuracy(fwd.out, trainBatch);
-      log.trainAccEvery.push(trainAcc);
       if (epoch % evalEvery === 0) {
         const trainLoss = tf.tidy(() => loss.value(fwd.out, trainBatch));
-        lastTestAcc = logEval(epoch, view, { loss: trainLoss.dataSync()[0], acc: trainAcc }).acc;
+        const ev = logEval(epoch, view, { loss: trainLoss.dataSync()[0], acc: trainAcc, finite: true });
         trainLoss.dispose();
+        if (ev.diverged) return stop(ev.diverged);
+        lastTestAcc = ev.test.acc;
       }
+      log.trainAccEvery.push(trainAcc);
       const gEff = tf.tidy(() => paramGradients(model, fwd, loss.grad(fwd.out, trainBatch), view.eff, trainBatch, layout));
       stepper.update(gEff, view);
       disposeExcept(fwd, view.eff);
@@ -176,9 +217,14 @@ export async function trainLoop(spec: LoopSpec, io: TrainIO): Promise<RunLog | n
     // the final model (after `epochs` updates) gets a full evaluation too
     const view = stepper.view();
     const trainFinal = evaluate(model, loss, layout, view.eff, trainBatch);
-    log.trainAccEvery.push(trainFinal.acc);
-    if (log.epochs[log.epochs.length - 1] !== epochs) logEval(epochs, view, trainFinal);
+    let diverged = nonFinite({ trainLoss: trainFinal.loss }, trainFinal.finite);
+    if (!diverged && log.epochs[log.epochs.length - 1] !== epochs) diverged = logEval(epochs, view, trainFinal).diverged;
     view.release();
+    if (diverged) {
+      log.diverged = { epoch: epochs, reason: diverged };
+      return log;
+    }
+    log.trainAccEvery.push(trainFinal.acc);
     await io.saveSnapshot(epochs, stepper.snapshot());
     return log;
   } finally {

@@ -13,6 +13,11 @@ export interface Milestones {
   tauGrok: number | null;
   /** The last epoch that was logged: a censored milestone is known to be > horizon. */
   horizon: number;
+  /**
+   * Present when training diverged at this epoch (see Divergence in loop.ts): the run never
+   * generalises, so tGen and tauGrok are null (censored at the horizon, the last finite epoch).
+   */
+  diverged?: { epoch: number };
 }
 
 export function firstExceeding(epochs: ArrayLike<number>, values: ArrayLike<number>, threshold = ACCURACY_THRESHOLD): number | null {
@@ -30,7 +35,7 @@ function firstBelow(epochs: ArrayLike<number>, values: ArrayLike<number>, thresh
  * loss milestone (regression, where accuracy is undefined) uses the evaluated losses.
  */
 export function milestones(
-  log: { trainAccEvery: ArrayLike<number>; epochs: ArrayLike<number>; testAcc: ArrayLike<number>; trainLoss?: ArrayLike<number>; testLoss?: ArrayLike<number> },
+  log: { trainAccEvery: ArrayLike<number>; epochs: ArrayLike<number>; testAcc: ArrayLike<number>; trainLoss?: ArrayLike<number>; testLoss?: ArrayLike<number>; diverged?: { epoch: number } },
   milestone: number | Milestone = ACCURACY_THRESHOLD,
 ): Milestones {
   const m: Milestone = typeof milestone === 'number' ? { metric: 'accuracy', threshold: milestone } : milestone;
@@ -42,5 +47,7 @@ export function milestones(
   const horizon = Math.max(log.trainAccEvery.length - 1, log.epochs.length ? log.epochs[log.epochs.length - 1] : 0);
   // t_mem = 0 would mean a network that is right before training; τ is then undefined, not ∞.
   const tauGrok = tMem !== null && tGen !== null && tMem > 0 ? tGen / tMem : null;
+  // a test accuracy reached before diverging does not make a run that ends in NaN a generalising one
+  if (log.diverged) return { tMem, tGen: null, tauGrok: null, horizon, diverged: { epoch: log.diverged.epoch } };
   return { tMem, tGen, tauGrok, horizon };
 }

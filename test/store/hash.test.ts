@@ -114,6 +114,12 @@ describe('runKey (pinned: changing these literals orphans every cached run)', ()
     expect(runKey(base, DEFAULTS, 'abcdef012346')).toBe('f2d9493d812d399c');
   });
 
+  it('changes with the backend (keyed since backends were found to differ; without one, the key is as before)', () => {
+    expect(runKey(base, DEFAULTS, CODE, 'wasm@1')).toBe('c7d951b3d0254716');
+    expect(runKey(base, DEFAULTS, CODE, 'cpu@1')).toBe('03d70cd77935c641');
+    expect(runKey(base, DEFAULTS, CODE, undefined)).toBe('e0f72aebbc0d7e00');
+  });
+
   it('is 16 lowercase hex chars', () => {
     fc.assert(
       // '__proto__' as a generated key gives an object with another prototype: not a config
