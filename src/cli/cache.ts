@@ -1,0 +1,72 @@
+import type { RunConfig } from '../config/schema.ts';
+import { getStore } from '../runs/execute.ts';
+import { openRun, type RunEntry } from '../store/store.ts';
+import { tasks } from '../tasks/index.ts';
+import { milestones, type Milestones } from '../train/milestones.ts';
+import type { RunLog } from '../train/loop.ts';
+import { UsageError } from './errors.ts';
+
+export const runState = (e: RunEntry): 'done' | 'running' | 'partial' => (e.done ? 'done' : e.locked ? 'running' : 'partial');
+
+/** One line saying what a stored run is: "mlp add dense seed 0 frac 0.5 30 epochs". */
+export function configSummary(config: unknown): string {
+  const c = config as RunConfig | null;
+  if (!c) return '?';
+  const derive = c.derive ? `${c.derive.method}${'keepFraction' in c.derive ? ` keep ${c.derive.keepFraction}` : ''}` : 'dense';
+  return `${c.model?.name ?? '?'} ${c.data?.task ?? '?'} ${derive} seed ${c.data?.seed} frac ${c.data?.fracTrain} ${c.epochs} epochs`;
+}
+
+/** A finished run's milestones, recomputed from its metrics with its task's threshold. */
+async function storedMilestones(e: RunEntry): Promise<Milestones> {
+  const c = e.config as RunConfig;
+  const log = await openRun(e.dir).readJson<RunLog>('metrics.json');
+  return milestones(log, tasks.get(c.data.task).milestone);
+}
+
+export async function cacheLs(o: { json?: boolean }): Promise<number> {
+  const entries = await getStore().list();
+  if (!o.json) {
+    for (const e of entries) process.stdout.write(`${e.key}  ${runState(e)}  ${(e.sizeBytes / 1e6).toFixed(1)} MB  ${configSummary(e.config)}\n`);
+    return 0;
+  }
+  const rows = [];
+  for (const e of entries) {
+    let m: Milestones | null = null;
+    let problem: string | undefined;
+    if (e.done && e.config) {
+      try {
+        m = await storedMilestones(e);
+      } catch (err) {
+        problem = err instanceof Error ? err.message : String(err); // listed, not fatal: `grok cache verify` diagnoses
+      }
+    }
+    rows.push({
+      key: e.key, state: runState(e), sizeBytes: e.sizeBytes, finishedAt: e.finishedAt, summary: configSummary(e.config), config: e.config,
+      milestones: m && { tMem: m.tMem, tGen: m.tGen, tauGrok: m.tauGrok, horizon: m.horizon },
+      ...(problem ? { problem } : {}),
+    });
+  }
+  process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  return 0;
+}
+
+export async function cacheVerify(): Promise<number> {
+  const r = await getStore().verify();
+  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  return r.problems.length ? 1 : 0;
+}
+
+export async function cacheGc(o: { all?: boolean; dryRun?: boolean }): Promise<number> {
+  const r = await getStore().gc({ mode: o.all ? 'all' : 'unfinished', dryRun: o.dryRun === true });
+  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  return 0;
+}
+
+/** The stored run a key or unique key prefix names. */
+export async function findRun(keyOrPrefix: string): Promise<RunEntry> {
+  if (!/^[0-9a-f]{1,16}$/.test(keyOrPrefix)) throw new UsageError(`run "${keyOrPrefix}" is invalid (a run key or its prefix: hex digits, as \`grok cache ls\` prints)`);
+  const matches = (await getStore().list()).filter((e) => e.key.startsWith(keyOrPrefix));
+  if (matches.length === 0) throw new UsageError(`run "${keyOrPrefix}": no stored run has this key (see \`grok cache ls\`)`);
+  if (matches.length > 1) throw new UsageError(`run "${keyOrPrefix}" is ambiguous: ${matches.map((e) => e.key).join(', ')}`);
+  return matches[0];
+}
