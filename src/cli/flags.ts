@@ -51,7 +51,7 @@ export async function inFlagTerms<T>(given: Iterable<string>, fn: () => T | Prom
   } catch (err) {
     const issues = configIssues(err);
     if (!issues) throw err;
-    const mapped = issuesInFlagTerms(issues, given);
+    const mapped = [...new Set(issuesInFlagTerms(issues, given))]; // --seed sets two fields
     throw new UsageError(mapped.length === 1 ? mapped[0] : `invalid settings:\n  ${mapped.join('\n  ')}`);
   }
 }

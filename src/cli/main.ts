@@ -22,7 +22,7 @@ Examples:
   grok report --open                                       rebuild reports/ and open it
 
 Environment: GROK_BACKEND (auto|tensorflow|wasm|cpu), GROK_SCALE (smoke|ci|paper), GROK_WORKERS,
-GROK_CACHE, GROK_REPORTS, GROK_QUIET=1 (no backend line, no progress).`;
+GROK_CACHE, GROK_REPORTS, GROK_QUIET=1 (no backend line).`;
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
