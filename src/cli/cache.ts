@@ -1,10 +1,12 @@
 import type { RunConfig } from '../config/schema.ts';
-import { getStore } from '../runs/execute.ts';
-import { openRun, type RunEntry } from '../store/store.ts';
+import { openRun, RunStore, type RunEntry } from '../store/store.ts';
 import { tasks } from '../tasks/index.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
 import type { RunLog } from '../train/loop.ts';
 import { UsageError } from './errors.ts';
+
+// the store alone, not runs/execute.ts: listing and cleaning need no training code (nor tfjs)
+const store = () => new RunStore();
 
 export const runState = (e: RunEntry): 'done' | 'running' | 'partial' => (e.done ? 'done' : e.locked ? 'running' : 'partial');
 
@@ -24,7 +26,7 @@ async function storedMilestones(e: RunEntry): Promise<Milestones> {
 }
 
 export async function cacheLs(o: { json?: boolean }): Promise<number> {
-  const entries = await getStore().list();
+  const entries = await store().list();
   if (!o.json) {
     for (const e of entries) process.stdout.write(`${e.key}  ${runState(e)}  ${(e.sizeBytes / 1e6).toFixed(1)} MB  ${configSummary(e.config)}\n`);
     return 0;
@@ -51,13 +53,13 @@ export async function cacheLs(o: { json?: boolean }): Promise<number> {
 }
 
 export async function cacheVerify(): Promise<number> {
-  const r = await getStore().verify();
+  const r = await store().verify();
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   return r.problems.length ? 1 : 0;
 }
 
 export async function cacheGc(o: { all?: boolean; dryRun?: boolean }): Promise<number> {
-  const r = await getStore().gc({ mode: o.all ? 'all' : 'unfinished', dryRun: o.dryRun === true });
+  const r = await store().gc({ mode: o.all ? 'all' : 'unfinished', dryRun: o.dryRun === true });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   return 0;
 }
@@ -65,7 +67,7 @@ export async function cacheGc(o: { all?: boolean; dryRun?: boolean }): Promise<n
 /** The stored run a key or unique key prefix names. */
 export async function findRun(keyOrPrefix: string): Promise<RunEntry> {
   if (!/^[0-9a-f]{1,16}$/.test(keyOrPrefix)) throw new UsageError(`run "${keyOrPrefix}" is invalid (a run key or its prefix: hex digits, as \`grok cache ls\` prints)`);
-  const matches = (await getStore().list()).filter((e) => e.key.startsWith(keyOrPrefix));
+  const matches = (await store().list()).filter((e) => e.key.startsWith(keyOrPrefix));
   if (matches.length === 0) throw new UsageError(`run "${keyOrPrefix}": no stored run has this key (see \`grok cache ls\`)`);
   if (matches.length > 1) throw new UsageError(`run "${keyOrPrefix}" is ambiguous: ${matches.map((e) => e.key).join(', ')}`);
   return matches[0];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { SCALE_NAMES } from '../config/scale.ts';
 import { packageRoot } from '../util/paths.ts';
+import { checkEnvironment } from './env.ts';
 import { configIssues } from './flags.ts';
 import { epochOrFinal, number, positiveInt } from './parse.ts';
 
@@ -143,8 +144,7 @@ export async function main(argv: string[]): Promise<number> {
   let current = '';
   const program = buildProgram((name, load) => async (...args: unknown[]) => {
     current = name;
-    const { checkEnvironment } = await import('./env.ts');
-    await checkEnvironment();
+    checkEnvironment();
     const action = await load();
     code = await (action as (...a: unknown[]) => number | Promise<number>)(...args);
   });

@@ -1,7 +1,6 @@
 import { extname } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { thinLogSpaced } from '../claims/figures.ts';
-import { renderPng, renderSvg } from '../report/render.ts';
 import { toVegaLite } from '../report/specs.ts';
 import type { FigureInput } from '../report/types.ts';
 import { openRun } from '../store/store.ts';
@@ -52,6 +51,7 @@ export async function plot(run: string, o: { out?: string }): Promise<number> {
   if (!e.done) throw new UsageError(`run ${e.key} is ${runState(e)}, not finished: nothing to plot yet`);
   if (!e.config) throw new UsageError(`run ${e.key}: its config.json is missing or unreadable (see \`grok cache verify\`)`);
   const log = await openRun(e.dir).readJson<RunLog>('metrics.json');
+  const { renderPng, renderSvg } = await import('../report/render.ts'); // vega and resvg: only once there is something to draw
   const svg = await renderSvg(runCurvesSpec(e.key, e.config as RunConfig, log));
   await writeFileAtomic(out, format === '.svg' ? svg : renderPng(svg));
   process.stdout.write(`${out}\n`);
