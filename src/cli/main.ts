@@ -153,7 +153,8 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (err) {
     // commander has already printed its own errors (unknown option, with a suggestion, …) and help
-    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : err.code === 'commander.help' ? 1 : 2;
+    // help is 0 when asked for, 1 when shown for a missing command; a usage error is 2
+    if (err instanceof CommanderError) return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code) ? err.exitCode : 2;
     process.stderr.write(`grok ${current}: ${messageOf(err)}\n`);
     return 2;
   }
