@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BACKEND_CHOICES, parseBackendChoice, type BackendChoice } from './choice.ts';
 
 /**
  * Picks the fastest tfjs backend that actually loads on this machine.
@@ -7,8 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * optionalDependencies whose install downloads libtensorflow; on machines without that download
  * they are simply absent, so every branch must fail softly and say why.
  */
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export { BACKEND_CHOICES, parseBackendChoice, type BackendChoice };
 
 export interface Candidate {
   /** tfjs backend name registered by the module. */
@@ -45,14 +45,6 @@ const defaultActivator: BackendActivator = async (name) => {
   await tf.ready();
   return ok;
 };
-
-export function parseBackendChoice(value: string | undefined): BackendChoice {
-  const v = (value ?? 'auto').trim() || 'auto';
-  if (!(BACKEND_CHOICES as readonly string[]).includes(v)) {
-    throw new Error(`GROK_BACKEND: "${v}" is not a backend; allowed values: ${BACKEND_CHOICES.join(', ')}`);
-  }
-  return v as BackendChoice;
-}
 
 function candidatesFor(choice: BackendChoice): Candidate[] {
   if (choice === 'auto') return [...CANDIDATES.tensorflow, ...CANDIDATES.wasm, ...CANDIDATES.cpu];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { currentScale, type Scale } from '../config/scale.ts';
 import { selectedSettings } from '../config/settings.ts';
-import { workerCount } from '../runs/pool.ts';
+import { workerCount } from '../config/workers.ts';
 import { outcomeKey } from './define.ts';
 import { discoverClaims } from './plan.ts';
 import { writeSuiteState, type SuiteState } from './progress.ts';

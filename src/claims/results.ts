@@ -8,7 +8,8 @@ import { cacheRoot } from '../util/paths.ts';
 
 /** Claim outcomes live in the store beside the runs, so `grok report` rebuilds without training. */
 /** GROK_RESULTS separates a shard's claim outcomes from the (possibly shared) run store. */
-export const claimResultsDir = (scale: string): string => join(process.env.GROK_RESULTS || join(cacheRoot(), 'claims'), scale);
+export const claimResultsRoot = (): string => process.env.GROK_RESULTS || join(cacheRoot(), 'claims');
+export const claimResultsDir = (scale: string): string => join(claimResultsRoot(), scale);
 
 export async function readClaimResults(scale: string, dir = claimResultsDir(scale)): Promise<ClaimReport[]> {
   if (!existsSync(dir)) return [];

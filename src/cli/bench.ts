@@ -1,9 +1,11 @@
-import { initBackend } from '../backend/choose.ts';
+import { chooseBackend, parseBackendChoice } from '../backend/choose.ts';
 import { environment } from '../backend/info.ts';
 import { denseRun, resolve, type RunConfigInput } from '../config/schema.ts';
 import { modelInit } from '../models/index.ts';
 import { trainLoop } from '../train/loop.ts';
 import { denseStepper } from '../train/steppers/dense.ts';
+import type { Command } from 'commander';
+import { givenFlags, inFlagTerms } from './flags.ts';
 
 /** Multiply-adds of one factorised training step (forward, hand-written backward), see mlp.ts. */
 export function stepMacs(p: number, dEmb: number, dModel: number, B: number): number {
@@ -29,7 +31,9 @@ export interface BenchResult {
  * warmup+steps) − (run of warmup), so start-up, uploads and the final evaluation cancel out.
  */
 export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = { data: { task: 'add', p: 67, fracTrain: 0.4, seed: 0 } }): Promise<BenchResult> {
-  const d = await initBackend();
+  if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 1)) throw new RangeError(`bench: steps (${steps}) and warmup (${warmup}) must be positive integers`);
+  // not initBackend: the result names the backend, which initBackend would announce again on stderr
+  const d = await chooseBackend(parseBackendChoice(process.env.GROK_BACKEND));
   const config = denseRun(input);
   const { task, model, loss, shape, layout } = resolve(config);
   const { task: _t, ...dataFields } = config.data;
@@ -56,4 +60,18 @@ export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = 
     gflops: flopsPerStep === null ? null : flopsPerStep / (msPerStep * 1e6),
     setting: `${model.name} on ${task.name}: ${sizes}, ${split.train.n} train examples, full batch, AdamW`,
   };
+}
+
+export interface BenchOptions { steps: number; warmup: number; model?: string; task: string; frac: number; json?: boolean }
+
+export async function benchCommand(o: BenchOptions, cmd: Command): Promise<number> {
+  const input = { data: { task: o.task, p: 67, fracTrain: o.frac, seed: 0 }, model: o.model === undefined ? undefined : { name: o.model } };
+  await inFlagTerms(givenFlags(cmd), () => denseRun(input)); // a bad --frac or --model, named as such, before the backend loads
+  const r = await bench(o.steps, o.warmup, input);
+  if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else {
+    process.stdout.write(`${r.setting}\nbackend: ${r.backend}\n${r.msPerStep.toFixed(3)} ms/step over ${r.steps} steps (after ${r.warmup} warm-up)\n`);
+    if (r.flopsPerStep !== null && r.gflops !== null) process.stdout.write(`modelled ${(r.flopsPerStep / 1e6).toFixed(1)} MFLOP/step → ${r.gflops.toFixed(2)} GFLOP/s\n`);
+  }
+  return 0;
 }

@@ -1,3 +1,5 @@
+import { EnvError } from './env-error.ts';
+
 /**
  * Scales change how much is trained — epochs, seeds, split — never what a claim asserts.
  *
@@ -45,7 +47,7 @@ export const SCALES: Record<ScaleName, Scale> = {
 export function parseScale(value: string | undefined): Scale {
   const v = (value ?? 'ci').trim() || 'ci';
   if (!(SCALE_NAMES as readonly string[]).includes(v)) {
-    throw new Error(`GROK_SCALE: "${v}" is not a scale; allowed values: ${SCALE_NAMES.join(', ')}`);
+    throw new EnvError(`GROK_SCALE: "${v}" is not a scale; allowed values: ${SCALE_NAMES.join(', ')}`);
   }
   return SCALES[v as ScaleName];
 }

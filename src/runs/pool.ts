@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RunConfig, RunConfigInput } from '../config/schema.ts';
+import { workerCount } from '../config/workers.ts';
 import type { Progress } from '../train/loop.ts';
 import { getRun, type RunResult } from './execute.ts';
 
@@ -8,17 +8,9 @@ import { getRun, type RunResult } from './execute.ts';
  * Trains several runs at once, one per worker thread. tfjs-wasm runs on one thread in Node, so on
  * CI's 2 cores two independent runs (different seeds) take the time of one. Runs stay
  * content-addressed: a worker that needs a run another one is training waits on the store's lock.
- * GROK_WORKERS sets the pool size (default: the number of cores, at most 4; 1 = in-process).
+ * GROK_WORKERS sets the pool size (see src/config/workers.ts).
  */
-export function workerCount(): number {
-  const env = process.env.GROK_WORKERS;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`GROK_WORKERS: "${env}" is invalid; allowed: a positive integer`);
-    return n;
-  }
-  return Math.max(1, Math.min(4, availableParallelism()));
-}
+export { workerCount };
 
 export interface Job { config: RunConfig | RunConfigInput; label: string }
 

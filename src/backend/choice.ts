@@ -1,0 +1,16 @@
+import { EnvError } from '../config/env-error.ts';
+
+/**
+ * GROK_BACKEND, parsed apart from choose.ts (which loads tfjs) so a bad value can be rejected
+ * before any work by commands that never load a backend.
+ */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export function parseBackendChoice(value: string | undefined): BackendChoice {
+  const v = (value ?? 'auto').trim() || 'auto';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(v)) {
+    throw new EnvError(`GROK_BACKEND: "${v}" is not a backend; allowed values: ${BACKEND_CHOICES.join(', ')}`);
+  }
+  return v as BackendChoice;
+}

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { initBackend } from '../backend/choose.ts';
+import { denseRun, parseRunConfig, ticketRun, type RunConfig } from '../config/schema.ts';
+import { getRun } from '../runs/execute.ts';
+import { UsageError } from './errors.ts';
+import { configIssues, givenFlags, inFlagTerms } from './flags.ts';
+import { progressReporter } from './progress-bar.ts';
+
+export interface TrainOptions {
+  config?: string;
+  model?: string; task?: string; p?: number; frac?: number; seed?: number; asymmetric?: boolean;
+  epochs?: number; evalEvery?: number; snapshotEvery?: number; wd?: number; lr?: number;
+  keep?: number; from?: number | 'final';
+  json?: boolean;
+}
+
+/** A run config from a JSON file; its errors name the file and the fields in it. */
+function readConfigFile(file: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--config: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--config: ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  try {
+    return parseRunConfig(json);
+  } catch (err) {
+    const issues = configIssues(err);
+    if (!issues) throw err;
+    throw new UsageError(`--config: ${file} is not a valid run config:\n  ${issues.join('\n  ')}`);
+  }
+}
+
+export async function train(o: TrainOptions, cmd: Command): Promise<number> {
+  // the run flags conflict with --config (commander checks that); --from only qualifies --keep
+  if (o.from !== undefined && o.keep === undefined) throw new UsageError('--from needs --keep (it picks the snapshot the ticket\'s mask is taken from)');
+  if (o.keep !== undefined && !(o.keep > 0 && o.keep <= 1)) throw new UsageError(`--keep: ${o.keep} is invalid (the fraction of weights KEPT, in (0, 1]; pruning ratio = 1 − keep)`);
+  const given = givenFlags(cmd);
+  let config: RunConfig;
+  if (o.config !== undefined) {
+    config = readConfigFile(o.config);
+    if (config.derive && o.keep !== undefined) {
+      throw new UsageError(`--keep: ${o.config} already describes a derived run (derive.method "${config.derive.method}"); --keep derives a ticket from a dense run`);
+    }
+  } else {
+    const seed = o.seed ?? 0;
+    config = await inFlagTerms(given, () => denseRun({
+      data: { task: o.task, p: o.p, fracTrain: o.frac, seed, symmetric: o.asymmetric ? false : undefined },
+      model: o.model === undefined ? undefined : { name: o.model },
+      optim: { weightDecay: o.wd, lr: o.lr },
+      initSeed: seed,
+      epochs: o.epochs,
+      evalEvery: o.evalEvery,
+      snapshotEvery: o.snapshotEvery,
+    }));
+  }
+  if (o.keep !== undefined) {
+    const base = config;
+    const keepFraction = o.keep;
+    config = await inFlagTerms(given, () => ticketRun(base, { keepFraction, fromEpoch: o.from ?? 'final' }));
+  }
+  await initBackend(); // announces the backend once on stderr (unless GROK_QUIET=1)
+  const bars = new Map<string, ReturnType<typeof progressReporter>>();
+  const r = await getRun(config, {
+    label: config.derive ? 'ticket' : 'dense',
+    onProgress: (label, p) => {
+      if (!bars.has(label)) bars.set(label, progressReporter(label));
+      bars.get(label)!.update(p);
+      if (p.epoch === p.epochs) bars.get(label)!.stop();
+    },
+  });
+  const m = r.milestones;
+  const out = { key: r.key, dir: r.dir, cached: r.cached, tMem: m.tMem, tGen: m.tGen, tauGrok: m.tauGrok, horizon: m.horizon, finalTestAcc: r.log.testAcc.at(-1), durationMs: r.meta.durationMs };
+  if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+  else {
+    process.stdout.write(`run ${r.key}${r.cached ? ' (cache hit)' : ''}: ${r.dir}\n`);
+    process.stdout.write(`t_mem ${m.tMem ?? 'never'}  t_gen ${m.tGen ?? `never (> ${m.horizon})`}  τ_grok ${m.tauGrok?.toFixed(3) ?? 'censored'}  final test acc ${out.finalTestAcc?.toFixed(4)}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,123 @@
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { opener } from '../../src/cli/open.ts';
+
+/** The commands that read the run store, on one tiny trained run (and its ticket). */
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'grok-commands-'));
+const baseEnv = { ...process.env, GROK_CACHE: join(dir, 'cache'), GROK_REPORTS: join(dir, 'reports'), GROK_RESULTS: join(dir, 'results'), GROK_QUIET: '1' };
+const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
+  run(process.execPath, ['bin/grok.js', ...args], { env: { ...baseEnv, ...env } }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+const backendLines = (r: { stdout: string; stderr: string }) => `${r.stdout}${r.stderr}`.match(/backend: /g)?.length ?? 0;
+
+interface Trained { key: string; tMem: number | null; tGen: number | null; tauGrok: number | null; horizon: number }
+let dense: Trained;
+let ticket: Trained;
+let trainOutput: { stdout: string; stderr: string };
+
+beforeAll(async () => {
+  const tiny = ['--p', '11', '--frac', '0.5', '--epochs', '40', '--eval-every', '5', '--snapshot-every', '20', '--json'];
+  trainOutput = await cli(['train', ...tiny], { GROK_QUIET: undefined });
+  dense = JSON.parse(trainOutput.stdout) as Trained;
+  ticket = JSON.parse((await cli(['train', ...tiny, '--keep', '0.5', '--from', '20'])).stdout) as Trained;
+}, 60_000);
+
+describe('grok commands on a stored run', () => {
+  it.each([
+    ['train', () => Promise.resolve(trainOutput)],
+    ['info', () => cli(['info'], { GROK_QUIET: undefined })],
+    ['bench', () => cli(['bench', '--steps', '1', '--warmup', '1'], { GROK_QUIET: undefined })],
+  ])('%s names the backend once', async (_name, result) => {
+    expect(backendLines(await result())).toBe(1);
+  });
+
+  it('cache ls --json lists each run with its state, size, summary and milestones', async () => {
+    const r = await cli(['cache', 'ls', '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { key: string; state: string; sizeBytes: number; summary: string; milestones: Omit<Trained, 'key'> }[];
+    const byKey = new Map(rows.map((row) => [row.key, row]));
+    expect(rows).toHaveLength(2);
+    for (const [t, summary] of [[dense, 'mlp add dense seed 0 frac 0.5 40 epochs'], [ticket, 'mlp add magnitude keep 0.5 seed 0 frac 0.5 40 epochs']] as const) {
+      const row = byKey.get(t.key)!;
+      expect(row).toMatchObject({ state: 'done', summary });
+      expect(row.sizeBytes).toBeGreaterThan(0);
+      expect(row.milestones).toEqual({ tMem: t.tMem, tGen: t.tGen, tauGrok: t.tauGrok, horizon: t.horizon });
+    }
+  });
+
+  it('plot writes a run\'s accuracy and loss curves as SVG or PNG, found by a key prefix', async () => {
+    const svgFile = join(dir, 'curves.svg');
+    const r = await cli(['plot', dense.key.slice(0, 8), '--out', svgFile]);
+    expect(r).toMatchObject({ code: 0, stdout: `${svgFile}\n` });
+    const svg = readFileSync(svgFile, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const text of [`run ${dense.key}`, 'accuracy: t_mem', 'loss (log)', 'epoch (log)', 'train', 'test']) expect(svg).toContain(text);
+    const pngFile = join(dir, 'curves.png');
+    expect((await cli(['plot', ticket.key, '--out', pngFile])).code).toBe(0);
+    expect(readFileSync(pngFile).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const missing = dense.key[0] === 'f' ? '0000' : 'ffff';
+    expect((await cli(['plot', missing])).stderr).toBe(`grok plot: run "${missing}": no stored run has this key (see \`grok cache ls\`)\n`);
+  }, 30_000);
+
+  it.each([[['cache', 'ls']], [['info']]])('grok %j exits quietly when the reader closes the pipe (| head)', async (args) => {
+    const child = spawn(process.execPath, ['bin/grok.js', ...args], { env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before grok writes a byte
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  describe.runIf(process.platform === 'linux')('report --open', () => {
+    beforeAll(() => {
+      // one stored claim outcome, so there is a report to open
+      mkdirSync(join(dir, 'results', 'ci'), { recursive: true });
+      writeFileSync(join(dir, 'results', 'ci', 'probe.json'), JSON.stringify({
+        id: 'probe', title: 'probe', paperQuote: 'q', paperRef: '§0', assertion: 'a', verdict: 'reproduced', reason: 'r',
+        statistics: [], seedTable: { columns: [], rows: [] }, figures: [], runs: [], scale: 'ci', setting: 'mlp-add',
+      }));
+    });
+
+    it('opens index.html with the platform opener', async () => {
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      const opened = join(dir, 'opened.txt');
+      writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > ${JSON.stringify(opened)}\n`);
+      chmodSync(join(bin, 'xdg-open'), 0o755);
+      const r = await cli(['report', '--open'], { PATH: `${bin}:${process.env.PATH}` });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      await expect.poll(() => { try { return readFileSync(opened, 'utf8'); } catch { return ''; } }).toBe(join(dir, 'reports', 'index.html'));
+    });
+
+    it('says so when there is no opener', async () => {
+      const empty = join(dir, 'empty-bin');
+      mkdirSync(empty);
+      const r = await cli(['report', '--open'], { PATH: empty });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`grok report: --open: no "xdg-open" on PATH to open ${join(dir, 'reports', 'index.html')}; open it in a browser yourself\n`);
+    });
+  });
+
+  it('picks the opener of each platform', () => {
+    expect([opener('linux').command, opener('darwin').command, opener('win32').command]).toEqual(['xdg-open', 'open', 'cmd']);
+    expect(opener('win32').args('a b.html')).toEqual(['/c', 'start', '""', 'a b.html']);
+  });
+
+  // last: on the old CLI this deleted every run
+  it('a mistyped gc flag is an error and deletes nothing', async () => {
+    const r = await cli(['cache', 'gc', '--all', '--dryrun']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--dryrun'\n\(Did you mean --dry-run\?\)/);
+    expect((await cli(['cache', 'ls'])).stdout).toContain(dense.key);
+  });
+});
