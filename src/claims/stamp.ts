@@ -36,9 +36,11 @@ export function staleness(c: ClaimReport): string | null {
   const since = `decided ${s.decidedAt} at commit ${s.commit}`;
   if (claimCodeVersion(c.id) !== s.claimCode) return `the claim's code changed since it was ${since}: rerun the claim`;
   for (const r of c.runs) {
+    if (!r.backend) return `run "${r.label}" (${r.key}) was stored without its backend by older code: rerun the claim`;
     let now: string;
     try {
-      now = keyOf(parseRunConfig(r.config));
+      // the run's own backend, not this process's: a report merged from GPU shards is built on a CPU
+      now = keyOf(parseRunConfig(r.config), r.backend);
     } catch {
       return `run "${r.label}" (${r.key}) has a config the current code no longer accepts; ${since}: rerun the claim`;
     }

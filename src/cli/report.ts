@@ -1,4 +1,4 @@
-import { buildReport } from '../claims/build-report.ts';
+import { buildReport, NoOutcomesError } from '../claims/build-report.ts';
 import { mergeClaimResults } from '../claims/results.ts';
 import { currentScale, parseScale } from '../config/scale.ts';
 import { openFile } from './open.ts';
@@ -10,12 +10,15 @@ export async function report(o: ReportOptions): Promise<number> {
   // --merge DIR…: claim results written by shards on other machines (each DIR holds <id>.json
   // files, or a store root with claims/<scale>/); one report, a duplicate claim id is an error
   const claims = o.merge ? await mergeClaimResults(o.merge, scale.name) : undefined;
-  const r = await buildReport(scale.name, { claims });
-  if (r.claims === 0) {
-    process.stderr.write(`no stored claim results at ${scale.name} scale: run \`GROK_SCALE=${scale.name} npm run claims\` first\n`);
+  let r: Awaited<ReturnType<typeof buildReport>>;
+  try {
+    r = await buildReport(scale.name, { claims });
+  } catch (err) {
+    if (!(err instanceof NoOutcomesError)) throw err;
+    process.stderr.write(`grok report: ${err.message}\n`);
     return 1;
   }
-  process.stdout.write(`report for ${r.claims} claim(s) at ${scale.name} scale: ${r.html}\n`);
+  process.stdout.write(`report for ${r.claims} claim(s) at ${scale.name} scale${r.stale ? `, ${r.stale} of them stale (decided by older code: rerun them)` : ''}: ${r.html}\n`);
   for (const e of r.figureErrors) process.stderr.write(`figure failed: ${e}\n`);
   if (o.open) await openFile(r.html);
   return r.figureErrors.length ? 1 : 0;

@@ -30,7 +30,7 @@ export const claimReportSchema = z.object({
   statistics: z.array(z.object({ name: z.string(), value: num, pValue: num.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional() })),
   seedTable: z.object({ columns: z.array(z.string()), rows: z.array(z.array(cell)) }),
   figures: z.array(figure),
-  runs: z.array(z.object({ key: z.string(), label: z.string(), config: z.unknown(), durationMs: z.number().optional(), cached: z.boolean().optional() })),
+  runs: z.array(z.object({ key: z.string(), label: z.string(), config: z.unknown(), durationMs: z.number().optional(), cached: z.boolean().optional(), backend: z.string().optional() })),
   choices: z.array(z.object({ item: z.string(), choice: z.string() })).optional(),
   scale: z.string(),
   durationMs: z.number().optional(),

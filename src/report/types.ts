@@ -45,7 +45,8 @@ export interface ClaimReport {
   statistics: { name: string; value: number | null; pValue?: number | null; detail?: string; role?: 'test' | 'effect' | 'both' }[];
   seedTable: { columns: string[]; rows: (string | number | null)[][] };
   figures: FigureInput[];
-  runs: { key: string; label: string; config: unknown; durationMs?: number; cached?: boolean }[];
+  /** backend (added): the backend id the run was keyed with, so staleness can recompute its key. */
+  runs: { key: string; label: string; config: unknown; durationMs?: number; cached?: boolean; backend?: string }[];
   choices?: { item: string; choice: string }[];   // paper-vs-code decisions used by this claim
   scale: string; durationMs?: number;
   /** added: the setting (task × model × hyperparameters) this outcome is for; one claim has one per setting. */

@@ -56,12 +56,14 @@ describe('stale outcomes', () => {
   it('current when the claim file and its runs are unchanged; stale with the reason otherwise; gone when the file is', () => {
     writeFileSync(join(claimsDir, 'probe.claim.ts'), 'export default 1;\n');
     const config = denseRun({ data: { p: 7, fracTrain: 0.5, seed: 0 }, epochs: 5 });
-    const runs = [{ key: keyOf(config), label: 'dense', config }];
+    // the backend the run was keyed with travels with it: a report built elsewhere recomputes that key
+    const runs = [{ key: keyOf(config, 'some-gpu-backend@1'), label: 'dense', config, backend: 'some-gpu-backend@1' }];
     const fresh = outcome('probe', { runs, stamp: stampOutcome('probe', 'ci') });
     expect(fresh.stamp!.claimCode).toBe(claimCodeVersion('probe'));
     expect(currentClaims([fresh])[0]!.stale).toBeNull();
 
     expect(currentClaims([outcome('probe', { runs })])[0]!.stale).toMatch(/without a stamp/);
+    expect(currentClaims([outcome('probe', { runs: [{ ...runs[0]!, backend: undefined }], stamp: fresh.stamp })])[0]!.stale).toMatch(/without its backend/);
     const otherRunCode = outcome('probe', { runs: [{ ...runs[0]!, key: '0123456789abcdef' }], stamp: fresh.stamp });
     expect(currentClaims([otherRunCode])[0]!.stale).toMatch(/training code of run "dense" changed \(key 0123456789abcdef is now /);
 

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +10,7 @@ import { opener } from '../../src/cli/open.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'grok-commands-'));
-const baseEnv = { ...process.env, GROK_CACHE: join(dir, 'cache'), GROK_REPORTS: join(dir, 'reports'), GROK_RESULTS: join(dir, 'results'), GROK_QUIET: '1' };
+const baseEnv = { ...process.env, GROK_CACHE: join(dir, 'cache'), GROK_REPORTS: join(dir, 'reports'), GROK_RESULTS: join(dir, 'results'), GROK_CLAIMS_DIR: join(dir, 'claims'), GROK_QUIET: '1' };
 const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
   run(process.execPath, ['bin/grok.js', ...args], { env: { ...baseEnv, ...env } }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
@@ -77,10 +77,27 @@ describe('grok commands on a stored run', () => {
     expect(code).toBe(0);
   });
 
+  it('cache gc --all removes the claim outcomes with the runs (--dry-run only lists them)', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'grok-gc-'));
+    const env = { GROK_CACHE: join(own, 'cache'), GROK_RESULTS: join(own, 'results') };
+    mkdirSync(join(own, 'results', 'ci'), { recursive: true });
+    const outcome = join(own, 'results', 'ci', 'probe@mlp-add.json');
+    writeFileSync(outcome, '{}');
+    const dry = await cli(['cache', 'gc', '--all', '--dry-run'], env);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout).removedOutcomes).toEqual([outcome]);
+    expect(existsSync(outcome)).toBe(true);
+    const real = await cli(['cache', 'gc', '--all'], env);
+    expect(real.code).toBe(0);
+    expect(existsSync(outcome)).toBe(false);
+  });
+
   describe.runIf(process.platform === 'linux')('report --open', () => {
     beforeAll(() => {
-      // one stored claim outcome, so there is a report to open
+      // one stored claim outcome of an existing claim file, so there is a report to open
       mkdirSync(join(dir, 'results', 'ci'), { recursive: true });
+      mkdirSync(join(dir, 'claims'), { recursive: true });
+      writeFileSync(join(dir, 'claims', 'probe.claim.ts'), 'export default {};\n');
       writeFileSync(join(dir, 'results', 'ci', 'probe.json'), JSON.stringify({
         id: 'probe', title: 'probe', paperQuote: 'q', paperRef: '§0', assertion: 'a', verdict: 'reproduced', reason: 'r',
         statistics: [], seedTable: { columns: [], rows: [] }, figures: [], runs: [], scale: 'ci', setting: 'mlp-add',
