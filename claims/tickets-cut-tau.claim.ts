@@ -3,6 +3,8 @@ import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { pairedWilcoxon } from '../src/stats/paired.ts';
 import { median } from '../src/stats/summary.ts';
+import { losses } from '../src/losses/index.ts';
+import { tasks } from '../src/tasks/index.ts';
 
 /**
  * Claim 1 (paper §3.2, Fig. 1, Fig. 2a): grokking tickets — the dense run's final weights
@@ -25,7 +27,10 @@ export default defineClaim({
     'When using a lottery ticket (good subnetworks), the train and test accuracy increase almost similarly, i.e., the time from memorization (t_mem) to generalization (t_gen) has significantly accelerated. Note that not only the subtraction (t_gen − t_mem) but the ratio (t_gen/t_mem) is also significantly improved.',
   paperRef: '§3.2, Fig. 1 (left), Fig. 2a; τ_grok defined in §3.1',
   assertion: `Paired over seeds, τ_ticket < τ_dense by a one-sided Wilcoxon signed-rank test with p ≤ ${ALPHA}, and the median of τ_dense / τ_ticket ≥ ${MIN_RATIO}. Ticket: global magnitude pruning of the final dense checkpoint keeping ${KEEP * 100} % (pruning ratio k = ${1 - KEEP}), rewound to θ0. A censored τ (never reached) ranks worst; a dense run that never groks fails the claim.`,
-  settings: ['mlp-add', 'transformer-add', 'mlp-multiply', 'mlp-x2y2', 'mlp-x2xyy2', 'transformer-subtract', 'transformer-x2xyy2x', 'transformer-x3xy'],
+  settings: ['mlp-add', 'transformer-add', 'mlp-multiply', 'mlp-x2y2', 'mlp-x2xyy2', 'transformer-subtract', 'transformer-x2xyy2x', 'transformer-x3xy',
+    'mnist-mlp',
+    'lstm-imdb',
+  ],
   undecidable: (scale) =>
     scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so τ_grok cannot be measured` : null,
 
@@ -48,8 +53,10 @@ export default defineClaim({
     });
     const passed = neverGrokked.length === 0 && test.pValue <= ALPHA && medianRatio >= MIN_RATIO;
     const fmt = (x: number | null) => (x === null ? 'censored' : x.toFixed(2));
+    const task = tasks.get(setting.task);
+    const threshold = `${task.milestone.threshold * 100} % test ${task.milestone.metric}`;
     const reason = neverGrokked.length
-      ? `dense run(s) for seed(s) ${neverGrokked.join(', ')} never reached 95 % test accuracy within ${horizon} epochs, so their final checkpoints are not grokking tickets and τ_dense is censored`
+      ? `dense run(s) for seed(s) ${neverGrokked.join(', ')} never reached ${threshold} within ${horizon} epochs, so their final checkpoints are not grokking tickets and τ_dense is censored`
       : `τ_dense ${tauDense.map(fmt).join(', ')} vs τ_ticket ${tauTicket.map(fmt).join(', ')}; Wilcoxon p = ${test.pValue.toPrecision(3)} (need ≤ ${ALPHA}); median τ_dense/τ_ticket = ${medianRatio.toFixed(2)} (need ≥ ${MIN_RATIO})`;
 
     return {
@@ -85,8 +92,10 @@ export default defineClaim({
         { item: 'ticket checkpoint', choice: 'the final dense checkpoint (after all epochs), as in the authors\' scripts' },
         { item: 'emptied matrices', choice: emptied.length ? `the global threshold pruned a whole matrix, as the authors' code would: ${emptied.join('; ')}` : 'none: every matrix keeps some weights' },
         { item: 'ticket horizon', choice: scale.ticketEpochs ? `${scale.ticketEpochs} epochs, shorter than the dense runs' ${scale.epochs} to fit CI (the paper retrains as long as the base run); a ticket censored there ranks worst` : `${scale.epochs} epochs, as the dense runs` },
-        { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: ${setting.title}, frac_train ${scale.fracTrain}, ${scale.epochs} epochs, CPython-identical shuffle` },
-        { item: 'loss precision', choice: 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' },
+        setting.data?.fracTrain !== undefined
+          ? { item: 'data', choice: `${setting.title}: the setting's own split (frac_train ${dense[0].config.data.fracTrain}), ${scale.epochs} epochs; milestones at ${threshold}` }
+          : { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: ${setting.title}, frac_train ${scale.fracTrain}, ${scale.epochs} epochs, CPython-identical shuffle` },
+        { item: 'loss precision', choice: task.loss === 'crossEntropy' ? 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' : `float32 throughout (${losses.get(task.loss).description})` },
         { item: 't_gen resolution', choice: `test accuracy is evaluated every ${scale.evalEvery} epochs; train accuracy every epoch` },
       ],
     };

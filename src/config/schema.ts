@@ -60,13 +60,16 @@ export type RunConfigInput = DeepPartial<Omit<RunConfig, 'derive'>> & { derive?:
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** A group without its fields given as undefined: absent (a CLI flag not given), not unknown fields of a task that lacks them. */
+const defined = (group: unknown): unknown => (isObject(group) ? Object.fromEntries(Object.entries(group).filter(([, v]) => v !== undefined)) : group);
+
 /** Fills the discriminators: the task defaults to add, the model to the task's default model. */
 function withDiscriminators(input: unknown): unknown {
   if (!isObject(input)) return input;
-  const data = input.data === undefined ? {} : input.data;
+  const data = input.data === undefined ? {} : defined(input.data);
   if (!isObject(data)) return input;
   const task = data.task ?? DEFAULT_TASK;
-  const model = input.model === undefined ? {} : input.model;
+  const model = input.model === undefined ? {} : defined(input.model);
   if (!isObject(model)) return { ...input, data: { ...data, task } };
   const name = model.name ?? (typeof task === 'string' && tasks.has(task) ? tasks.get(task).defaultModel : 'mlp');
   return { ...input, data: { ...data, task }, model: { ...model, name } };

@@ -2,3 +2,4 @@
 import './cross-entropy.ts';
 import './mse.ts';
 export { losses, registerLoss } from './registry.ts';
+import './binary-cross-entropy.ts';

@@ -2,3 +2,5 @@
 import './mlp.ts';
 import './transformer.ts';
 export { models, registerModel, modelInit } from './registry.ts';
+import './mnist-mlp.ts';
+import './lstm.ts';

@@ -35,3 +35,12 @@ export const reportsRoot = (): string => dirFromEnv('GROK_REPORTS', () => join(p
 
 /** The claim files: $GROK_CLAIMS_DIR, else <package root>/claims (vitest.config.ts reads the same). */
 export const claimsRoot = (): string => dirFromEnv('GROK_CLAIMS_DIR', () => join(packageRoot(), 'claims'));
+
+/**
+ * Where the user keeps external data sets that no package ships (IMDb's aclImdb): $GROK_DATA, or
+ * null when it is unset or empty (there is no default: such data is never guessed from the cwd).
+ */
+export function dataRoot(): string | null {
+  const v = process.env.GROK_DATA;
+  return v && v.trim() ? dirFromEnv('GROK_DATA', () => v) : null;
+}
