@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../setup-backend.ts';
 import type { ClaimDefinition } from '../../src/claims/define.ts';
-import type { Scale } from '../../src/config/scale.ts';
+import { SCALES, type Scale } from '../../src/config/scale.ts';
+import { tasks } from '../../src/tasks/index.ts';
 import { getSetting, settingAt, type SettingRun } from '../../src/config/settings.ts';
 import { getRun } from '../../src/runs/execute.ts';
 import { getRuns } from '../../src/runs/pool.ts';
@@ -17,14 +18,25 @@ import type { ClaimReport } from '../../src/report/types.ts';
  * the claim code, its statistics and its figures work before a 30-minute suite finds out.
  */
 (globalThis as { __GROK_DEFINE_ONLY__?: boolean }).__GROK_DEFINE_ONLY__ = true;
-const tiny: Scale = { name: 'smoke', seeds: [0, 1], epochs: 40, fracTrain: 0.5, evalEvery: 5, snapshotEvery: 20, controlEpochs: 20 };
+const tiny: Scale = SCALES.smoke;
 const claimFiles = readdirSync(join(import.meta.dirname, '../../claims')).filter((f) => f.endsWith('.claim.ts'));
 
-/** Every (claim, setting) pair: each setting's code path (model, task) runs through every claim that lists it. */
+/**
+ * Every claim on every code path its settings take: one setting per (model, task source files),
+ * so the modular operations, which differ only in the operation, share one test (`GROK_SCALE=smoke
+ * npm run claims` runs every pair).
+ */
 const pairs = await Promise.all(claimFiles.map(async (file) => {
   const def = (await import(`../../claims/${file}`)).default as ClaimDefinition;
+  const seen = new Set<string>();
   // a setting that cannot run here at all (IMDb without its data, or a setting that needs what the loop lacks) says why instead
-  return (def.settings ?? ['mlp-add']).filter((setting) => !('undecidable' in settingAt(getSetting(setting), tiny))).map((setting) => [file, setting] as const);
+  return (def.settings ?? ['mlp-add']).filter((name) => {
+    const setting = getSetting(name);
+    const path = `${setting.model} ${tasks.get(setting.task).files.join(',')}`;
+    if (seen.has(path) || 'undecidable' in settingAt(setting, tiny)) return false;
+    seen.add(path);
+    return true;
+  }).map((setting) => [file, setting] as const);
 }));
 
 describe('claims decide on tiny runs', () => {
