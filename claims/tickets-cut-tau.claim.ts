@@ -1,6 +1,7 @@
 import { denseRun } from '../src/config/schema.ts';
 import { defineClaim } from '../src/claims/define.ts';
-import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
+import { accuracyCurves, metricCurves, pairedMilestone } from '../src/claims/figures.ts';
+import { tasks } from '../src/tasks/index.ts';
 import { pairedWilcoxon } from '../src/stats/paired.ts';
 import { median } from '../src/stats/summary.ts';
 
@@ -13,6 +14,9 @@ import { median } from '../src/stats/summary.ts';
  * epochs per dense run (paper scale). A ticket taken from the final checkpoint is a grokking ticket
  * only if the dense run generalised by then (paper: t ≥ t_gen); a dense run that never groks makes
  * the claim fail with that reason rather than pass on a non-grokking ticket.
+ *
+ * t_mem and t_gen follow the task's milestone: accuracy above 95 % for the classification tasks, a
+ * loss below the task's threshold for regression (polynomial), whose curves are then losses.
  */
 const KEEP = 0.4;
 const ALPHA = 0.05;
@@ -35,6 +39,9 @@ export default defineClaim({
     const tauDense = dense.map((r) => r.milestones.tauGrok);
     const tauTicket = ticket.map((r) => r.milestones.tauGrok);
     const horizon = scale.epochs;
+    const milestone = tasks.get(setting.task).milestone;
+    const byLoss = milestone.metric === 'loss';
+    const reached = byLoss ? `test loss ≤ ${milestone.threshold}` : '95 % test accuracy';
 
     const test = pairedWilcoxon(tauTicket, tauDense, { alternative: 'less', censored: 'higher' });
     const ratios = tauDense.map((d, i) => (d === null ? Infinity : tauTicket[i] === null ? 0 : d / tauTicket[i]!));
@@ -49,7 +56,7 @@ export default defineClaim({
     const passed = neverGrokked.length === 0 && test.pValue <= ALPHA && medianRatio >= MIN_RATIO;
     const fmt = (x: number | null) => (x === null ? 'censored' : x.toFixed(2));
     const reason = neverGrokked.length
-      ? `dense run(s) for seed(s) ${neverGrokked.join(', ')} never reached 95 % test accuracy within ${horizon} epochs, so their final checkpoints are not grokking tickets and τ_dense is censored`
+      ? `dense run(s) for seed(s) ${neverGrokked.join(', ')} never reached ${reached} within ${horizon} epochs, so their final checkpoints are not grokking tickets and τ_dense is censored`
       : `τ_dense ${tauDense.map(fmt).join(', ')} vs τ_ticket ${tauTicket.map(fmt).join(', ')}; Wilcoxon p = ${test.pValue.toPrecision(3)} (need ≤ ${ALPHA}); median τ_dense/τ_ticket = ${medianRatio.toFixed(2)} (need ≥ ${MIN_RATIO})`;
 
     return {
@@ -71,10 +78,15 @@ export default defineClaim({
         ]),
       },
       figures: [
-        accuracyCurves('accuracy', 'Train and test accuracy: dense vs grokking ticket (cf. Fig. 1 left, Fig. 2a)', [
-          { name: 'dense', runs: dense },
-          { name: `ticket (keep ${KEEP})`, runs: ticket },
-        ], 'Thin lines: one per seed; thick: median over seeds.'),
+        byLoss
+          ? metricCurves('loss', 'Test loss: dense vs grokking ticket (cf. Fig. 2d, 14a)', [
+            { name: 'dense', runs: dense },
+            { name: `ticket (keep ${KEEP})`, runs: ticket },
+          ], 'testLoss', { yTitle: 'test loss (log)', yScale: 'log', caption: `One line per seed; generalised = test loss ≤ ${milestone.threshold}.` })
+          : accuracyCurves('accuracy', 'Train and test accuracy: dense vs grokking ticket (cf. Fig. 1 left, Fig. 2a)', [
+            { name: 'dense', runs: dense },
+            { name: `ticket (keep ${KEEP})`, runs: ticket },
+          ], 'Thin lines: one per seed; thick: median over seeds.'),
         pairedMilestone('tau', 'τ_grok = t_gen / t_mem per seed', [
           { name: 'dense', values: tauDense, seeds: scale.seeds },
           { name: `ticket (keep ${KEEP})`, values: tauTicket, seeds: scale.seeds },
@@ -85,8 +97,12 @@ export default defineClaim({
         { item: 'ticket checkpoint', choice: 'the final dense checkpoint (after all epochs), as in the authors\' scripts' },
         { item: 'emptied matrices', choice: emptied.length ? `the global threshold pruned a whole matrix, as the authors' code would: ${emptied.join('; ')}` : 'none: every matrix keeps some weights' },
         { item: 'ticket horizon', choice: scale.ticketEpochs ? `${scale.ticketEpochs} epochs, shorter than the dense runs' ${scale.epochs} to fit CI (the paper retrains as long as the base run); a ticket censored there ranks worst` : `${scale.epochs} epochs, as the dense runs` },
-        { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: ${setting.title}, frac_train ${scale.fracTrain}, ${scale.epochs} epochs, CPython-identical shuffle` },
-        { item: 'loss precision', choice: 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' },
+        'fracTrain' in tasks.get(setting.task).schema.shape
+          ? { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: ${setting.title}, frac_train ${scale.fracTrain}, ${scale.epochs} epochs, CPython-identical shuffle` }
+          : { item: 'data', choice: `${setting.title}, ${scale.epochs} epochs: ${setting.note ?? 'generated from the seed'}` },
+        byLoss
+          ? { item: 'milestones', choice: `t_mem / t_gen: first evaluated epoch with train / test ${tasks.get(setting.task).loss} loss ≤ ${milestone.threshold} (the task's threshold)` }
+          : { item: 'loss precision', choice: 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' },
         { item: 't_gen resolution', choice: `test accuracy is evaluated every ${scale.evalEvery} epochs; train accuracy every epoch` },
       ],
     };

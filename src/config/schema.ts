@@ -46,6 +46,11 @@ export interface DenseRunConfig {
   epochs: number;
   evalEvery: number;
   snapshotEvery: number;
+  /**
+   * Examples per optimiser step, in an order seeded by initSeed (src/train/minibatch.ts); 0 (the
+   * default, which keeps every existing run key) = full batch, one step per epoch, as the paper.
+   */
+  batchSize: number;
 }
 
 /** A run derived from a dense base run; `method` names a registered derivation. */
@@ -59,8 +64,14 @@ export type RunConfigInput = DeepPartial<Omit<RunConfig, 'derive'>> & { derive?:
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** A field given as `undefined` (an unset CLI flag) is a field not given, not an unknown one. */
+const defined = (v: unknown): unknown => (isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) : v);
+
 /** Fills the discriminators: the task defaults to add, the model to the task's default model. */
 function withDiscriminators(input: unknown): unknown {
+  if (!isObject(input)) return input;
+  // `grok train --task polynomial` passes p, fracTrain and symmetric unset: not fields of that task
+  input = { ...input, ...(input.data === undefined ? {} : { data: defined(input.data) }), ...(input.model === undefined ? {} : { model: defined(input.model) }) };
   if (!isObject(input)) return input;
   const data = input.data === undefined ? {} : input.data;
   if (!isObject(data)) return input;
@@ -95,6 +106,7 @@ function schemas(): Schemas {
     epochs: int(1).default(30_000),
     evalEvery: int(1).default(10),
     snapshotEvery: int(1).default(2000),
+    batchSize: int(0).default(0),
   };
   const dense = z.preprocess(withDiscriminators, z.strictObject(denseFields));
   const derive = unionOf(

@@ -1,4 +1,5 @@
 import { ticketOverrides, SCALES, type Scale, type ScaleName } from './scale.ts';
+import { tasks } from '../tasks/index.ts';
 import { ticketRun, type OptimConfig, type RunConfig, type RunConfigInput } from './schema.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface Setting {
   data?: Record<string, unknown>;
   modelFields?: Record<string, unknown>;
   optim?: Partial<OptimConfig>;
+  /** Minibatch SGD: examples per step in a seeded order (default: full batch, as the paper). */
+  batchSize?: number;
   /** Where the setting's scale differs from the suite's, or a reason it cannot be decided there. */
   scales?: Partial<Record<ScaleName, Partial<Scale> | { undecidable: string }>>;
   /** Why these hyperparameters (shown in the report's choices). */
@@ -121,9 +124,11 @@ export function settingAt(setting: Setting, scale: Scale): SettingRun | { undeci
     setting,
     scale: sc,
     base: (seed) => ({
-      data: { task: setting.task, ...setting.data, fracTrain: sc.fracTrain, seed },
+      // a generated data set (polynomial, parity) has no split fraction: the scale's frac is for the modular tasks
+      data: { task: setting.task, ...setting.data, ...('fracTrain' in tasks.get(setting.task).schema.shape ? { fracTrain: sc.fracTrain } : {}), seed },
       model: { name: setting.model, ...setting.modelFields },
       ...(setting.optim ? { optim: setting.optim } : {}),
+      ...(setting.batchSize ? { batchSize: setting.batchSize } : {}),
       initSeed: seed,
       epochs: sc.epochs,
       evalEvery: sc.evalEvery,
