@@ -39,7 +39,7 @@ export default defineClaim({
   // reference 0.75, epochs sorted. With frac 0.5 grokking comes soon after memorisation, so the
   // post-memorisation reorganisation and the jump overlap; the paper's frac-0.4 runs grok at
   // 16–20k, far from it. Not assumed at paper scale.
-  settings: ['mlp-add', 'transformer-add'],
+  settings: ['mlp-add', 'transformer-add', 'mlp-polynomial', 'mlp-parity'],
   expectedFailure: (scale, setting) =>
     scale.name !== 'ci'
       ? null

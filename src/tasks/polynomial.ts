@@ -58,7 +58,7 @@ export function makePolynomial(cfg: PolynomialConfig): Split {
 }
 
 /** Test MSE at which a run counts as generalised (and train MSE as memorised); see the note. */
-export const POLYNOMIAL_LOSS_THRESHOLD = 0.05;
+export const POLYNOMIAL_LOSS_THRESHOLD = 0.1;
 
 registerTask<PolynomialConfig>({
   name: 'polynomial',
@@ -67,8 +67,10 @@ registerTask<PolynomialConfig>({
   files: ['src/tasks/polynomial.ts', 'src/data/streams.ts'],
   schema: PolynomialSchema,
   loss: 'mse',
-  // MSE 0.05 = 10 % of Var(y) ≈ 0.5 (R² ≥ 0.9), and 1/15 of the zero-output MSE 0.75: far below
-  // any model that has not learned the quadratic, reachable under WD 1 (measured: see settings.ts).
+  // MSE 0.1 = 20 % of Var(y) ≈ 0.5 (R² ≥ 0.8). Measured (settings.ts, mlp-polynomial): runs that
+  // memorise without generalising sit at test MSE 0.25–0.5, generalised ones settle at 0.045–0.05
+  // (the bias-free ReLU net is 1-homogeneous in x, so it cannot fit the 2-homogeneous target
+  // exactly); 0.1 lies between them on a log scale, so t_gen does not hinge on the final floor.
   milestone: { metric: 'loss', threshold: POLYNOMIAL_LOSS_THRESHOLD },
   defaultModel: 'poly-mlp',
   shape: (cfg) => ({ inputKind: 'vectors', inputDim: cfg.d, outputSize: 1 }),
