@@ -17,7 +17,7 @@ import { tasks } from '../src/tasks/index.ts';
  * paper, 1000 at ci); intervals start at δt as in the authors' script (spec §8: epochs 2k…30k).
  *
  * For a regression task (its milestone is a loss) the "jump" is the largest drop of the test loss
- * (Fig. 14a plots JD against the loss curve). Masks are the tickets' own: the global threshold over
+ * on a log scale, −Δ ln(loss) (Fig. 14a plots JD against the loss curve). Masks are the tickets' own: the global threshold over
  * the prunable matrices (identical to a plain global threshold for the paper's models, which have
  * no other parameters; the parity MLP's biases are never pruned).
  */
@@ -39,6 +39,10 @@ export default defineClaim({
   // reference 0.75, epochs sorted. With frac 0.5 grokking comes soon after memorisation, so the
   // post-memorisation reorganisation and the jump overlap; the paper's frac-0.4 runs grok at
   // 16–20k, far from it. Not assumed at paper scale.
+  // mlp-polynomial (measured at ci horizons, 3000 epochs, δt 200, 2026-12-02; its ci scale is
+  // undecidable for claim 1's budget): peak JD at 2000–2600 (JD 0.12–0.14) on every seed, the
+  // largest drop of ln(test loss) at 200–1200; r(JD, −Δ ln loss) = −0.87: 0/5 hits. Not assumed at
+  // paper scale.
   settings: ['mlp-add', 'transformer-add', 'mlp-polynomial', 'mlp-parity'],
   expectedFailure: (scale, setting) =>
     scale.name !== 'ci'
@@ -48,14 +52,20 @@ export default defineClaim({
         : setting === 'transformer-add'
           // measured 2026-12-02 at 8000 and 12 000 epochs: the same generic analysis as mlp-add, the same pattern
           ? 'at ci scale the transformer\'s mask also changes most right after memorisation (1000–2000 epochs, JD 0.31–0.33 on all 5 seeds) while test accuracy jumps at 3000–9000'
-          : null,
+          : setting === 'mlp-parity'
+            // measured 2026-12-02 (ci: 150 epochs, δt 10): Pearson r(JD, Δacc) = −0.34. Only 640 of the
+            // 5376 prunable weights touch the 3 relevant bits (W1's 3 rows, and W2), so 40 % keeps
+            // ~1500 others, which weight decay shrinks toward 0 after generalisation: their order,
+            // and so the mask, keeps changing
+            ? 'at ci scale the parity MLP\'s mask changes most after generalisation (epochs 90–140, JD 0.52–0.55 on all 5 seeds) while test accuracy jumps at 20–40'
+            : null,
 
   async decide({ scale, setting, runAll, base }) {
     const byLoss = tasks.get(setting.task).milestone.metric === 'loss';
     // the improvement of the test metric over an interval: accuracy rise, or loss drop
     const jump = byLoss ? 'test-loss drop' : 'test-accuracy jump';
-    const series = byLoss ? 'Δ test loss (drop)' : 'Δ test accuracy';
-    const short = byLoss ? '−Δloss' : 'Δacc';
+    const series = byLoss ? 'test-loss drop (−Δ ln loss)' : 'Δ test accuracy';
+    const short = byLoss ? '−Δln loss' : 'Δacc';
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const layout = layoutOf(dense[0].config);
     const dt = scale.snapshotEvery;
@@ -72,7 +82,10 @@ export default defineClaim({
       const jd = successiveJaccard(layout, masks);
       const accAt = (t: number) => run.log.testAcc[run.log.epochs.indexOf(t)];
       const lossAt = (t: number) => run.log.testLoss[run.log.epochs.indexOf(t)];
-      const dAcc = jd.map((r) => (byLoss ? lossAt(r.epoch) - lossAt(r.next) : accAt(r.next) - accAt(r.epoch)));
+      // a loss falls over orders of magnitude (from the init's error to the generalised floor), so
+      // its drop is taken on a log scale: otherwise the first interval after memorisation, where
+      // the loss is still large, always holds the largest absolute drop
+      const dAcc = jd.map((r) => (byLoss ? Math.log(lossAt(r.epoch) / lossAt(r.next)) : accAt(r.next) - accAt(r.epoch)));
       K = jd.length;
       const iJd = jd.reduce((b, r, i) => (r.overall > jd[b].overall ? i : b), 0);
       const iAcc = dAcc.reduce((b, d, i) => (d > dAcc[b] ? i : b), 0);

@@ -99,7 +99,7 @@ export default defineClaim({
         { item: 'ticket horizon', choice: scale.ticketEpochs ? `${scale.ticketEpochs} epochs, shorter than the dense runs' ${scale.epochs} to fit CI (the paper retrains as long as the base run); a ticket censored there ranks worst` : `${scale.epochs} epochs, as the dense runs` },
         'fracTrain' in tasks.get(setting.task).schema.shape
           ? { item: 'data', choice: `${scale.fracTrain === 0.4 ? 'paper' : 'authors\' Jan-2024'} split: ${setting.title}, frac_train ${scale.fracTrain}, ${scale.epochs} epochs, CPython-identical shuffle` }
-          : { item: 'data', choice: `${setting.title}, ${scale.epochs} epochs: ${setting.note ?? 'generated from the seed'}` },
+          : { item: 'data', choice: `${setting.title}, ${scale.epochs} epochs, a data set generated from each seed` },
         byLoss
           ? { item: 'milestones', choice: `t_mem / t_gen: first evaluated epoch with train / test ${tasks.get(setting.task).loss} loss ≤ ${milestone.threshold} (the task's threshold)` }
           : { item: 'loss precision', choice: 'float32 throughout, with the label entry of ∂L/∂logits computed as −Σ other probabilities (the authors use a float64 loss)' },

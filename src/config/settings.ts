@@ -103,8 +103,7 @@ const TRANSFORMER_OP_COST = 'measured: the transformer on subtract (ordered pair
  * regime. Their literal setting (100 train / 100 test samples, κ = 1, AdamW lr 1e-2, WD 1) does not
  * grok: measured here (seed 0) it memorises by epoch 20 and its test MSE stays 0.45–0.55 for 2000
  * epochs (an independent PyTorch run: never in 10 000 epochs); with 1000 samples it generalises at
- * once. Regime search (seed 0, test MSE at epochs 500 / 1000 / 2000 / 3000; t_mem at train MSE
- * ≤ 0.05):
+ * once. Regime search (seed 0, 100 test samples, test MSE at epochs 500 / 1000 / 2000 / 3000):
  *   lr 1e-2, κ 1: n 200 → 0.26 / 0.26 / 0.25 / 0.26 (never); n 400 → 0.050 at 60, then 0.11–0.12
  *   lr 1e-2, κ 2–3, n 200–400 → the same: memorised by 50–140, test 0.10–0.27 for good
  *   lr 1e-2, κ 2, n 400, WD 0.1 / 0.01 → slow drift to 0.10 / 0.18, no transition
@@ -113,26 +112,32 @@ const TRANSFORMER_OP_COST = 'measured: the transformer on subtract (ordered pair
  * Grokking needs the lazy start of a large init (κ = 3: the output starts ~25× the target scale)
  * and a step small enough for the lazy phase to last (lr 1e-3, the paper's main optimiser), and
  * enough samples for the rich solution to generalise but too few for the kernel to (n = 600 of
- * the ~d²/2 = 800 a quadratic kernel needs, Kumar et al. 2023): memorised at ~200 epochs,
- * generalised ~5× later. The milestone (src/tasks/polynomial.ts) is MSE ≤ 0.1: between the
- * memorising plateaus (0.25–0.5) and the generalising floor (0.045) on a log scale.
+ * the ~d²/2 = 800 a quadratic kernel needs, Kumar et al. 2023). The milestone (src/tasks/
+ * polynomial.ts) is MSE ≤ 0.1: between the memorising plateaus (0.25–0.5) and the generalising
+ * floor (0.045) on a log scale. 1000 test samples, not the authors' 100: y = z²/2 is heavy-tailed,
+ * and the variance of 100 test targets ranged 0.32–1.00 over seeds 0–4 (train: 0.36–0.98), so one
+ * threshold meant a different R² per seed (seed 2 sat at test MSE 0.19 = R² 0.81).
+ *
+ * Measured at ci horizons (3000 epochs, tickets 3000, seeds 0–4, 2026-12-02): dense t_mem 130–220,
+ * τ 9.09, 10.19, 10.00, 9.32 and seed 4 censored (its test MSE levels off at 0.134); tickets τ
+ * 1.76, 2.15, 1.76, 3.11, censored. ~21–35 s per run on 2 busy cores, ~4.5 min for both claims.
  */
-// dense runs 3000 epochs (seed 0: t_gen 1050–2290 by the threshold, seed 1: ~1900); tickets 3000
-const POLY_CI: Partial<Scale> = { epochs: 3000, evalEvery: 10, snapshotEvery: 200 };
+const POLY_CI_MEASURED = 'decided at paper scale: measured at ci horizons (3000 epochs, 2026-12-02) the dense runs grok on seeds 0–3 (τ 9.09, 10.19, 10.00, 9.32; tickets 1.76, 2.15, 1.76, 3.11) but seed 4\'s test MSE levels off at 0.134 > 0.1, so claim 1 fails there on its never-grokked rule, for ~4.5 min of the CI budget on 2 cores';
 const POLYNOMIAL: Setting = {
   name: 'mlp-polynomial',
   title: 'MLP, polynomial regression (x·β)²/2, d = 40',
   paperRef: 'Fig. 2d, 14a; spec §1.6, §2.4',
   task: 'polynomial',
   model: 'poly-mlp',
-  data: { d: 40, nTrain: 600, nTest: 100 },
+  data: { d: 40, nTrain: 600, nTest: 1000 },
   modelFields: { weightScale: 3 },
   optim: { lr: 1e-3, weightDecay: 1 },
-  note: 'ours: 600 training samples (the authors: 100) and init scale κ = 3 (theirs: 1), AdamW lr 1e-3 (their config: 1e-2), WD 1; the authors\' literal setting memorises and never generalises (measured); seeded Gaussian data',
+  note: 'ours: 600 training and 1000 test samples (the authors: 100 and 100) and init scale κ = 3 (theirs: 1), AdamW lr 1e-3 (their config: 1e-2), WD 1; the authors\' literal setting memorises and never generalises (measured); seeded Gaussian data',
   scales: {
     smoke: { epochs: 10, evalEvery: 2, snapshotEvery: 5 },
-    ci: POLY_CI,
-    paper: { epochs: 10_000, snapshotEvery: 500 },
+    ci: { undecidable: POLY_CI_MEASURED },
+    // the authors' config trains 10 000 epochs; snapshots every 500 give claim 4 19 intervals
+    paper: { epochs: 10_000, evalEvery: 10, snapshotEvery: 500 },
   },
 };
 
@@ -144,6 +149,10 @@ const POLYNOMIAL: Setting = {
  * Search (seed 0, 2 busy cores): AdamW lr 1e-3, WD 1 had train 0.92 / test 0.52 after 200 epochs
  * (too slow to decide); lr 1e-2, WD 0.1 memorises at epoch 8 and generalises at 41–45 (seeds 0,
  * 1: t_mem 8, 11; t_gen 41, 53), its grokking tickets at 2–4, at 30–70 ms per epoch.
+ * At ci (2026-12-02, seeds 0–4): dense t_mem 8–11, t_gen 37–55, τ 5.13, 4.82, 5.56, 5.00, 3.70;
+ * tickets τ 1.00, 1.00, 1.00, 1.33, 1.00 (claim 1 reproduced, Wilcoxon p = 0.031); 31 s for
+ * claim 1 on 2 busy cores (dense runs 4–7 s, tickets 1 s). Paper scale trains the same: nothing
+ * longer is needed to decide it.
  */
 // dense t_gen 41–53 epochs, tickets 2–4: dense 150 epochs, tickets 50; test metrics every epoch
 const PARITY_CI: Partial<Scale> = { epochs: 150, ticketEpochs: 50, evalEvery: 1, snapshotEvery: 10 };

@@ -29,7 +29,7 @@ export type PolyMlpConfig = z.output<typeof PolyMlpSchema>;
 
 registerModel<PolyMlpConfig>({
   name: 'poly-mlp',
-  description: 'the authors\' polynomial-regression MLP: ŷ = U ReLU(O ReLU(I ReLU(E x))), no biases, autodiff',
+  description: 'the authors\' polynomial-regression MLP: ŷ = U ReLU(O ReLU(I ReLU(E x))), no biases, hand-written backward',
   paperRef: 'Fig. 2d; spec §2.4',
   files: ['src/models/poly-mlp.ts'],
   schema: PolyMlpSchema,

@@ -12,8 +12,8 @@ import type { Norms } from './norms.ts';
  * The training loop (spec §3.3), one for every model, task and method: full batch, one optimiser
  * step per epoch, metrics logged BEFORE the update of their epoch. With `minibatch` (sparse parity)
  * an epoch is instead one pass over a seeded order of the training set, one step per batch, and
- * its metrics are those of the whole training set before the epoch's first step. It reads top to bottom: data,
- * state, loop (forward, eval, backward, step, save), final eval. What differs between a dense run,
+ * its metrics are those of the whole training set before the epoch's first step. It reads top to
+ * bottom: data, state, loop (forward, eval, backward, step, save), final eval. What differs between a dense run,
  * a ticket and edge-popup is the stepper: which weights the network computes with this step, and
  * how a gradient on those weights becomes an update (steppers/).
  */
