@@ -47,6 +47,11 @@ export interface DenseRunConfig {
   epochs: number;
   evalEvery: number;
   snapshotEvery: number;
+  /**
+   * Examples per optimiser step, in an order seeded by initSeed (src/train/minibatch.ts); 0 (the
+   * default, which keeps every existing run key) = full batch, one step per epoch, as the paper.
+   */
+  batchSize: number;
 }
 
 /** A run derived from a dense base run; `method` names a registered derivation. */
@@ -60,13 +65,16 @@ export type RunConfigInput = DeepPartial<Omit<RunConfig, 'derive'>> & { derive?:
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** A group without its fields given as undefined: absent (a CLI flag not given), not unknown fields of a task that lacks them. */
-const defined = (group: unknown): unknown => (isObject(group) ? Object.fromEntries(Object.entries(group).filter(([, v]) => v !== undefined)) : group);
+/** A field given as `undefined` (an unset CLI flag) is a field not given, not an unknown one. */
+const defined = (v: unknown): unknown => (isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) : v);
 
 /** Fills the discriminators: the task defaults to add, the model to the task's default model. */
 function withDiscriminators(input: unknown): unknown {
   if (!isObject(input)) return input;
-  const data = input.data === undefined ? {} : defined(input.data);
+  // `grok train --task polynomial` passes p, fracTrain and symmetric unset: not fields of that task
+  input = { ...input, ...(input.data === undefined ? {} : { data: defined(input.data) }), ...(input.model === undefined ? {} : { model: defined(input.model) }) };
+  if (!isObject(input)) return input;
+  const data = input.data === undefined ? {} : input.data;
   if (!isObject(data)) return input;
   const task = data.task ?? DEFAULT_TASK;
   const model = input.model === undefined ? {} : defined(input.model);
@@ -99,6 +107,7 @@ function schemas(): Schemas {
     epochs: int(1).default(30_000),
     evalEvery: int(1).default(10),
     snapshotEvery: int(1).default(2000),
+    batchSize: int(0).default(0),
   };
   const dense = z.preprocess(withDiscriminators, z.strictObject(denseFields));
   const derive = unionOf(

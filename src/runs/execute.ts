@@ -13,6 +13,7 @@ import { openRun, RunStore, type RunContext } from '../store/store.ts';
 import { tasks } from '../tasks/index.ts';
 import { trainLoop, type Progress, type ResumeState, type RunLog } from '../train/loop.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
+import { stepsPerEpoch } from '../train/minibatch.ts';
 import { denseStepper } from '../train/steppers/dense.ts';
 
 /**
@@ -28,7 +29,7 @@ import { denseStepper } from '../train/steppers/dense.ts';
  */
 export const CORE_CODE = [
   'src/registry.ts', 'src/models/layout.ts', 'src/models/init.ts', 'src/models/registry.ts', 'src/models/autodiff.ts', 'src/optim',
-  'src/train/loop.ts', 'src/train/steppers/dense.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
+  'src/train/loop.ts', 'src/train/minibatch.ts', 'src/train/steppers/dense.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
   'src/prune/mask.ts', 'src/runs/execute.ts', 'src/config/schema.ts', 'src/models/state-dict.ts',
 ];
 
@@ -96,6 +97,23 @@ export function layoutOf(config: DenseRunConfig): Layout {
 }
 
 const LOG_FIELDS = ['epochs', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'l1', 'l2', 'l1Mask', 'l2Mask', 'trainAccEvery'] as const;
+
+/**
+ * Accuracy is NaN where a task has no classes (regression: spec §1.6); JSON has no NaN, so
+ * metrics.json stores it as null and reading turns it back. A log without NaN is stored as before.
+ */
+type StoredLog = Record<string, (number | null)[] | RunLog['diverged']>;
+
+function logToJson(log: RunLog): StoredLog {
+  const columns: StoredLog = Object.fromEntries(LOG_FIELDS.map((f) => [f, log[f].map((x) => (Number.isNaN(x) ? null : x))]));
+  return log.diverged ? { ...columns, diverged: log.diverged } : columns;
+}
+
+function logFromJson(stored: StoredLog): RunLog {
+  const log = Object.fromEntries(LOG_FIELDS.map((f) => [f, (stored[f] as (number | null)[]).map((x) => x ?? Number.NaN)])) as unknown as RunLog;
+  if (stored.diverged) log.diverged = stored.diverged as RunLog['diverged'];
+  return log;
+}
 
 /**
  * The resume file is ours alone (unlike the checkpoints): flat θ and the AdamW moments m, v in our
@@ -175,12 +193,15 @@ async function compute(config: RunConfig, key: string, ctx: RunContext, opts: Ru
   }
 
   const resume = await ctx.loadResume();
-  if (resume) extra.resumedFromEpoch = Number(resume.meta.step);
+  // the resume state counts optimiser steps; a minibatch epoch takes several
+  const perEpoch = config.batchSize > 0 ? stepsPerEpoch(split.train.n, config.batchSize) : 1;
+  if (resume) extra.resumedFromEpoch = Number(resume.meta.step) / perEpoch;
   const log = await trainLoop(
     {
       model, loss, layout, split, outputSize: shape.outputSize,
       stepper: prepared.stepper ?? denseStepper({ layout, theta0: prepared.theta0, mask: prepared.mask ?? null, optim: config.optim }),
       epochs: config.epochs, evalEvery: config.evalEvery, snapshotEvery: config.snapshotEvery,
+      ...(config.batchSize > 0 ? { minibatch: { size: config.batchSize, seed: config.initSeed } } : {}),
     },
     {
       resumeEvery: opts.resumeEvery ?? Math.max(config.evalEvery, Math.min(1000, config.snapshotEvery)),
@@ -196,7 +217,7 @@ async function compute(config: RunConfig, key: string, ctx: RunContext, opts: Ru
   );
   if (!log) throw new RunInterrupted(opts.stopAfterEpoch ?? -1);
   const meta: RunMeta = { environment: await environment(decision), durationMs: Date.now() - started, startedAt: new Date(started).toISOString(), finishedAt: new Date().toISOString(), ...extra };
-  await ctx.writeJson('metrics.json', log);
+  await ctx.writeJson('metrics.json', logToJson(log));
   await ctx.writeJson('meta.json', meta);
 }
 
@@ -222,7 +243,7 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
       await compute(config, key, ctx, opts, store);
     },
     async (dir, run) => {
-      const log = await run.readJson<RunLog>('metrics.json');
+      const log = logFromJson(await run.readJson<StoredLog>('metrics.json'));
       const meta = await run.readJson<RunMeta>('meta.json');
       return { key, config, log, meta, dir, milestones: milestones(log, tasks.get(config.data.task).milestone), cached: false };
     },

@@ -5,12 +5,15 @@ import { modelInputs, paramGradients } from '../models/registry.ts';
 import type { Batch, Forward, ModelDef } from '../models/types.ts';
 import type { AdamWState } from '../optim/adamw.ts';
 import type { Examples, Split } from '../tasks/types.ts';
+import { epochBatches, stepsPerEpoch, subsetExamples, type Minibatch } from './minibatch.ts';
 import type { Norms } from './norms.ts';
 
 /**
  * The training loop (spec §3.3), one for every model, task and method: full batch, one optimiser
- * step per epoch, metrics logged BEFORE the update of their epoch. It reads top to bottom: data,
- * state, loop (forward, eval, backward, step, save), final eval. What differs between a dense run,
+ * step per epoch, metrics logged BEFORE the update of their epoch. With `minibatch` (sparse parity)
+ * an epoch is instead one pass over a seeded order of the training set, one step per batch, and
+ * its metrics are those of the whole training set before the epoch's first step. It reads top to
+ * bottom: data, state, loop (forward, eval, backward, step, save), final eval. What differs between a dense run,
  * a ticket and edge-popup is the stepper: which weights the network computes with this step, and
  * how a gradient on those weights becomes an update (steppers/).
  */
@@ -78,6 +81,8 @@ export interface LoopSpec {
   evalEvery: number;
   /** Parameter snapshots (θ after t updates) every this many epochs, plus 0 and the final epoch. */
   snapshotEvery: number;
+  /** Minibatch SGD in a seeded order; absent (or a batch ≥ the training set): full batch. */
+  minibatch?: Minibatch;
 }
 
 export interface Progress {
@@ -175,33 +180,70 @@ export async function trainLoop(spec: LoopSpec, io: TrainIO): Promise<RunLog | n
   };
 
   let lastTestAcc: number | null = log.testAcc.length ? log.testAcc[log.testAcc.length - 1] : null;
+  const nTrain = split.train.n;
+  const mb = spec.minibatch && spec.minibatch.size < nTrain ? spec.minibatch : null;
+  // resume states are saved at the end of an epoch, so this is a whole number
+  const perEpoch = mb ? stepsPerEpoch(nTrain, mb.size) : 1;
+
+  /** One optimiser step from a forward on `batch`; frees the forward and the view. */
+  const descend = (view: StepView, fwd: Forward, batch: Batch) => {
+    const gEff = tf.tidy(() => paramGradients(model, fwd, loss.grad(fwd.out, batch), view.eff, batch, layout));
+    stepper.update(gEff, view);
+    disposeExcept(fwd, view.eff);
+    view.release();
+  };
+  const forwardOn = (view: StepView, batch: Batch) => tf.tidy(() => model.forward(view.eff, batch, layout) as unknown as tf.TensorContainer) as unknown as Forward;
+
   const t0 = performance.now();
-  const startEpoch = stepper.step;
+  const startEpoch = stepper.step / perEpoch;
   try {
     for (let epoch = startEpoch; epoch < epochs; epoch++) {
-      // one full-batch step; the accuracy of its forward is this epoch's (pre-update) train accuracy
-      const view = stepper.view();
-      const fwd = tf.tidy(() => model.forward(view.eff, trainBatch, layout) as unknown as tf.TensorContainer) as unknown as Forward;
+      let trainAcc: number;
+      // a non-finite output, loss or norm ends the run at this epoch: divergence is a result
       const stop = (reason: string): RunLog => {
-        disposeExcept(fwd, view.eff);
-        view.release();
         log.diverged = { epoch, reason };
         return log;
       };
-      if (!allFinite(fwd.out)) return stop(nonFinite({}, false)!);
-      const trainAcc = loss.accuracy(fwd.out, trainBatch);
-      if (epoch % evalEvery === 0) {
-        const trainLoss = tf.tidy(() => loss.value(fwd.out, trainBatch));
-        const ev = logEval(epoch, view, { loss: trainLoss.dataSync()[0], acc: trainAcc, finite: true });
-        trainLoss.dispose();
-        if (ev.diverged) return stop(ev.diverged);
-        lastTestAcc = ev.test.acc;
+      if (!mb) {
+        // one full-batch step; the accuracy of its forward is this epoch's (pre-update) train accuracy
+        const view = stepper.view();
+        const fwd = forwardOn(view, trainBatch);
+        if (!allFinite(fwd.out)) {
+          disposeExcept(fwd, view.eff);
+          view.release();
+          return stop(nonFinite({}, false)!);
+        }
+        trainAcc = loss.accuracy(fwd.out, trainBatch);
+        if (epoch % evalEvery === 0) {
+          const trainLoss = tf.tidy(() => loss.value(fwd.out, trainBatch));
+          const ev = logEval(epoch, view, { loss: trainLoss.dataSync()[0], acc: trainAcc, finite: true });
+          trainLoss.dispose();
+          if (ev.diverged) {
+            disposeExcept(fwd, view.eff);
+            view.release();
+            return stop(ev.diverged);
+          }
+          lastTestAcc = ev.test.acc;
+        }
+        log.trainAccEvery.push(trainAcc);
+        descend(view, fwd, trainBatch);
+      } else {
+        // the epoch's metrics: the whole training set before its first step
+        const view = stepper.view();
+        const train = evaluate(model, loss, layout, view.eff, trainBatch);
+        const ev = !train.finite ? { diverged: nonFinite({}, false) } : epoch % evalEvery === 0 ? logEval(epoch, view, train) : null;
+        view.release();
+        if (ev?.diverged) return stop(ev.diverged);
+        if (ev && 'test' in ev) lastTestAcc = ev.test.acc;
+        trainAcc = train.acc;
+        log.trainAccEvery.push(trainAcc);
+        for (const idx of epochBatches(nTrain, mb, epoch)) {
+          const batch = makeBatch(model, loss, subsetExamples(split.train, idx), layout, spec.outputSize);
+          const v = stepper.view();
+          descend(v, forwardOn(v, batch), batch);
+          batch.dispose();
+        }
       }
-      log.trainAccEvery.push(trainAcc);
-      const gEff = tf.tidy(() => paramGradients(model, fwd, loss.grad(fwd.out, trainBatch), view.eff, trainBatch, layout));
-      stepper.update(gEff, view);
-      disposeExcept(fwd, view.eff);
-      view.release();
 
       const done = epoch + 1;
       if (done % snapshotEvery === 0 && done < epochs) await io.saveSnapshot(done, stepper.snapshot());

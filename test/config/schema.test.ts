@@ -38,6 +38,16 @@ describe('run config validation', () => {
     expect(d?.method === 'magnitude' && d.fromEpoch).toBe(50);
   });
 
+  it('an unset field (undefined, as `grok train --task polynomial` passes --p) is absent, not unknown; a real unknown field is still refused', () => {
+    const cli = { data: { task: 'polynomial', p: undefined, fracTrain: undefined, symmetric: undefined, seed: 0 }, model: { name: undefined } } as never;
+    expect(parseRunConfig(cli).data).toEqual({ task: 'polynomial', d: 40, nTrain: 100, nTest: 100, seed: 0 });
+    expect(parseRunConfig(cli).model.name).toBe('poly-mlp');
+    expect(() => parseRunConfig({ data: { task: 'polynomial', p: 67 } })).toThrow(/data: unknown field\(s\) p/);
+    // the full-batch default is not part of any key: batchSize 0 is dropped by normalisation
+    expect(DEFAULT_RUN.batchSize).toBe(0);
+    expect(() => parseRunConfig({ batchSize: -1 })).toThrow(/batchSize: -1 is invalid/);
+  });
+
   it('rejects unknown scales naming the allowed ones', () => {
     expect(() => parseScale('huge')).toThrow('GROK_SCALE: "huge" is not a scale; allowed values: smoke, ci, paper');
     expect(parseScale(undefined).name).toBe('ci');

@@ -54,6 +54,21 @@ describe('settings', () => {
     expect(t.derive!.base.epochs).toBe(10_000);
   });
 
+  it('generated-data settings: no split fraction, their own sizes, and parity trains on seeded minibatches', () => {
+    expect((settingAt(getSetting('mlp-polynomial'), SCALES.ci) as { undecidable: string }).undecidable).toMatch(/measured/);
+    const poly = settingAt(getSetting('mlp-polynomial'), SCALES.paper) as SettingRun;
+    const p = denseRun(poly.base(2));
+    expect(p.epochs).toBe(10_000);
+    expect(p.data).toEqual({ task: 'polynomial', d: 40, nTrain: 600, nTest: 1000, seed: 2 });
+    expect([p.model.name, p.model.weightScale, p.optim.lr, p.optim.weightDecay, p.batchSize]).toEqual(['poly-mlp', 3, 1e-3, 1, 0]);
+    const par = settingAt(getSetting('mlp-parity'), SCALES.ci) as SettingRun;
+    const q = denseRun(par.base(1));
+    expect(q.data).toEqual({ task: 'parity', n: 40, k: 3, nTrain: 1000, nTest: 1000, seed: 1 });
+    expect(q.batchSize).toBe(32);
+    // a ticket keeps its base run's minibatches (and so its data order, seeded by initSeed)
+    expect(par.ticket(q, 0.4).batchSize).toBe(32);
+  });
+
   it('GROK_SETTINGS selects settings and names an unknown one', () => {
     expect(selectedSettings('')).toBeNull();
     expect([...selectedSettings('mlp-add, transformer-add')!]).toEqual(['mlp-add', 'transformer-add']);
