@@ -18,7 +18,8 @@ describe('losses', () => {
       : { kind, n, dim: 1, x: new Float32Array(n), targets: Float32Array.from({ length: n * c }, () => rnd() * 2 - 1) };
   };
 
-  it.each(losses.names())('%s: grad is the gradient of value, and nothing leaks', (name) => {
+  // binary cross-entropy reads one logit per example, not c classes: test/losses/binary-cross-entropy.test.ts
+  it.each(losses.names().filter((n) => n !== 'binaryCrossEntropy'))('%s: grad is the gradient of value, and nothing leaks', (name) => {
     const loss = losses.get(name);
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 2, max: 7 }), fc.nat(1000), (n, c, seed) => {
