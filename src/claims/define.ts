@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, inject, test } from 'vitest';
-import { currentBackend } from '../backend/choose.ts';
-import { backendId } from '../backend/info.ts';
 import { currentScale, type Scale } from '../config/scale.ts';
 import type { RunConfig, RunConfigInput } from '../config/schema.ts';
 import { getSetting, selectedSettings, settingAt, type Setting } from '../config/settings.ts';
@@ -105,7 +103,7 @@ export function defineClaim(def: ClaimDefinition): ClaimDefinition {
 
     const progress = progressPrinter(`${def.id} [${setting.name}]`);
     const record = (r: RunResult, label: string) => {
-      runs.push({ key: r.key, label, config: r.config, durationMs: r.meta.durationMs, cached: r.cached, backend: backendId(currentBackend()) });
+      runs.push({ key: r.key, label, config: r.config, durationMs: r.meta.durationMs, cached: r.cached, backend: r.backend });
       progress.done(label, r);
       return r;
     };

@@ -69,6 +69,8 @@ export interface RunResult {
   dir: string;
   /** true when this process found the run finished in the store. */
   cached: boolean;
+  /** The backend id the run is keyed with (its key cannot be recomputed without it). */
+  backend: string;
 }
 
 export interface RunOptions {
@@ -245,9 +247,9 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
     async (dir, run) => {
       const log = logFromJson(await run.readJson<StoredLog>('metrics.json'));
       const meta = await run.readJson<RunMeta>('meta.json');
-      return { key, config, log, meta, dir, milestones: milestones(log, tasks.get(config.data.task).milestone), cached: false };
+      return { key, config, log, meta, dir, milestones: milestones(log, tasks.get(config.data.task).milestone), cached: false, backend };
     },
     { codeVersion: codeVersionOf(config), defaults: defaultRun(), backend },
   );
-  return { ...result, cached: !computed };
+  return { ...result, cached: !computed, backend };
 }
