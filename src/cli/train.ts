@@ -77,11 +77,14 @@ export async function train(o: TrainOptions, cmd: Command): Promise<number> {
     },
   });
   const m = r.milestones;
-  const out = { key: r.key, dir: r.dir, cached: r.cached, tMem: m.tMem, tGen: m.tGen, tauGrok: m.tauGrok, horizon: m.horizon, finalTestAcc: r.log.testAcc.at(-1), durationMs: r.meta.durationMs };
+  const out = { key: r.key, dir: r.dir, cached: r.cached, tMem: m.tMem, tGen: m.tGen, tauGrok: m.tauGrok, horizon: m.horizon, finalTestAcc: r.log.testAcc.at(-1), finalTestLoss: r.log.testLoss.at(-1), diverged: r.log.diverged ?? null, durationMs: r.meta.durationMs };
   if (o.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else {
     process.stdout.write(`run ${r.key}${r.cached ? ' (cache hit)' : ''}: ${r.dir}\n`);
-    process.stdout.write(`t_mem ${m.tMem ?? 'never'}  t_gen ${m.tGen ?? `never (> ${m.horizon})`}  τ_grok ${m.tauGrok?.toFixed(3) ?? 'censored'}  final test acc ${out.finalTestAcc?.toFixed(4)}\n`);
+    // a regression task has no accuracy (NaN): its milestones are losses, so show the loss
+    const acc = out.finalTestAcc;
+    const finalMetric = acc !== undefined && Number.isFinite(acc) ? `final test acc ${acc.toFixed(4)}` : `final test loss ${out.finalTestLoss?.toPrecision(4)}`;
+    process.stdout.write(`t_mem ${m.tMem ?? 'never'}  t_gen ${m.tGen ?? `never (> ${m.horizon})`}  τ_grok ${m.tauGrok?.toFixed(3) ?? 'censored'}  ${finalMetric}${out.diverged ? `  diverged at epoch ${out.diverged.epoch} (${out.diverged.reason})` : ''}\n`);
   }
   return 0;
 }
