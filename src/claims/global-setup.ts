@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { currentScale, type Scale } from '../config/scale.ts';
-import { selectedSettings } from '../config/settings.ts';
+import { getSetting, selectedSettings, settingAt } from '../config/settings.ts';
 import { workerCount } from '../config/workers.ts';
 import { outcomeKey } from './define.ts';
 import { discoverClaims } from './plan.ts';
@@ -45,19 +45,22 @@ function lastDurations(scale: string): Map<string, number> {
 export default async function setup(project: TestProject) {
   let scale: Scale;
   let pairs: string[];
+  let skipped: Set<string>;
   try {
     scale = currentScale();
     workerCount();
     const selected = selectedSettings();
     const claims = await discoverClaims();
     pairs = claims.flatMap((c) => c.settings.filter((s) => !selected || selected.has(s)).map((s) => outcomeKey(c.id, s)));
+    // a setting this scale cannot decide is skipped at once: it costs the estimate nothing
+    skipped = new Set(claims.flatMap((c) => c.settings.filter((s) => 'undecidable' in settingAt(getSetting(s), scale)).map((s) => outcomeKey(c.id, s))));
   } catch (err) {
     // a mistyped variable or a broken claim folder is the user's input: one line, no stack trace
     process.stderr.write(`[grok] ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
   }
   const last = lastDurations(scale.name);
-  const state: SuiteState = { startedAt: Date.now(), scale: scale.name, pairs: pairs.map((key) => ({ key, expectedMs: last.get(key) ?? null })), done: [] };
+  const state: SuiteState = { startedAt: Date.now(), scale: scale.name, pairs: pairs.map((key) => ({ key, expectedMs: skipped.has(key) ? 0 : (last.get(key) ?? null) })), done: [] };
   const file = join(mkdtempSync(join(tmpdir(), 'grok-suite-')), 'progress.json');
   writeSuiteState(file, state);
   project.provide('grokSuiteProgress', file);

@@ -43,14 +43,18 @@ export function writeSuiteState(file: string, s: SuiteState): void {
 }
 
 /** The remaining time: last durations where known, else the mean of the pairs done so far. */
-export function suiteEta(s: SuiteState, now = Date.now()): string {
+export function suiteEta(s: SuiteState): string {
   const doneKeys = new Set(s.done.map((d) => d.key));
   const left = s.pairs.filter((p) => !doneKeys.has(p.key));
   if (left.length === 0) return '0s';
-  if (left.every((p) => p.expectedMs !== null)) return fmtTime(left.reduce((a, p) => a + p.expectedMs!, 0));
-  if (s.done.length === 0) return 'unknown (no earlier run at this scale)';
-  const mean = (now - s.startedAt) / s.done.length;
-  return `~${fmtTime(mean * left.length)}`;
+  const known = left.reduce((a, p) => a + (p.expectedMs ?? 0), 0);
+  const unknown = left.filter((p) => p.expectedMs === null).length;
+  if (unknown === 0) return fmtTime(known);
+  // extrapolate from the pairs that trained (an instant skip says nothing about a claim's cost)
+  const trained = s.done.filter((d) => d.ms > 1000);
+  if (trained.length === 0) return 'unknown (no earlier run at this scale)';
+  const mean = trained.reduce((a, d) => a + d.ms, 0) / trained.length;
+  return `~${fmtTime(known + mean * unknown)}`;
 }
 
 /**
