@@ -16,7 +16,7 @@ export class NoOutcomesError extends Error {}
  * decided. With nothing to report it throws before writing, so a good report is never replaced
  * by an empty one.
  */
-export async function buildReport(scale: string, opts: { outDir?: string; claims?: ClaimReport[] } = {}): Promise<WrittenReport & { claims: number; stale: number }> {
+export async function buildReport(scale: string, opts: { outDir?: string; claims?: ClaimReport[]; compact?: boolean } = {}): Promise<WrittenReport & { claims: number; stale: number }> {
   const claims = currentClaims(opts.claims ?? (await readClaimResults(scale)));
   if (claims.length === 0) {
     throw new NoOutcomesError(`no stored outcomes of existing claims at ${scale} scale: run \`GROK_SCALE=${scale} npm run claims\` first (nothing was written)`);
@@ -37,6 +37,6 @@ export async function buildReport(scale: string, opts: { outDir?: string; claims
     claims,
     schemaVersion: RESULTS_SCHEMA_VERSION,
   };
-  const written = await writeReport(input, opts.outDir ?? reportsRoot());
+  const written = await writeReport(input, opts.outDir ?? reportsRoot(), { compact: opts.compact });
   return { ...written, claims: claims.length, stale: claims.filter((c) => c.stale).length };
 }

@@ -88,6 +88,8 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .addOption(new Option('--scale <name>', 'scale of the outcomes (default: GROK_SCALE, else ci)').choices(SCALE_NAMES))
     .option('--merge <dir...>', 'merge claim outcomes written by shards (result folders or store roots)')
     .option('--open', 'open index.html with the system opener (xdg-open, open, start)')
+    .option('--out <dir>', 'write the report there (default: GROK_REPORTS, else reports/)')
+    .option('--compact', 'index.html, summary.md and PNGs only (for a copy kept in git, e.g. docs/reference-report)')
     .action(run('report', async () => (await import('./report.ts')).report));
 
   program.command('plot')

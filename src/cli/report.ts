@@ -3,7 +3,7 @@ import { mergeClaimResults } from '../claims/results.ts';
 import { currentScale, parseScale } from '../config/scale.ts';
 import { openFile } from './open.ts';
 
-export interface ReportOptions { scale?: string; merge?: string[]; open?: boolean }
+export interface ReportOptions { scale?: string; merge?: string[]; open?: boolean; out?: string; compact?: boolean }
 
 export async function report(o: ReportOptions): Promise<number> {
   const scale = o.scale ? parseScale(o.scale) : currentScale();
@@ -12,7 +12,7 @@ export async function report(o: ReportOptions): Promise<number> {
   const claims = o.merge ? await mergeClaimResults(o.merge, scale.name) : undefined;
   let r: Awaited<ReturnType<typeof buildReport>>;
   try {
-    r = await buildReport(scale.name, { claims });
+    r = await buildReport(scale.name, { claims, ...(o.out ? { outDir: o.out } : {}), compact: o.compact === true });
   } catch (err) {
     if (!(err instanceof NoOutcomesError)) throw err;
     process.stderr.write(`grok report: ${err.message}\n`);

@@ -19,6 +19,8 @@ export interface RenderedFigure {
   /** The SVG markup for inlining, or null when rendering failed. */
   svg: string | null;
   error?: string;
+  /** Only the PNG was written (a compact copy: the SVG is inline in index.html). */
+  pngOnly?: boolean;
 }
 
 export interface ClaimFigures {
@@ -28,7 +30,7 @@ export interface ClaimFigures {
 }
 
 /** One entry per claim, in the order of `input.claims`. */
-export async function renderFigures(input: ReportInput, outDir: string): Promise<ClaimFigures[]> {
+export async function renderFigures(input: ReportInput, outDir: string, opts: { pngOnly?: boolean } = {}): Promise<ClaimFigures[]> {
   const claimSlug = slugger();
   const out: ClaimFigures[] = [];
   for (const claim of input.claims) {
@@ -38,13 +40,14 @@ export async function renderFigures(input: ReportInput, outDir: string): Promise
     for (const figure of claim.figures ?? []) {
       const base = figSlug(figure.id);
       const rel = (ext: string) => `${dir}/${base}.${ext}`;
-      const rf: RenderedFigure = { figure, vlPath: rel('vl.json'), svgPath: rel('svg'), pngPath: rel('png'), svg: null };
+      const rf: RenderedFigure = { figure, vlPath: rel('vl.json'), svgPath: rel('svg'), pngPath: rel('png'), svg: null, ...(opts.pngOnly ? { pngOnly: true } : {}) };
       try {
         const spec = toVegaLite(figure);
-        await writeFileAtomic(join(outDir, rf.vlPath), `${JSON.stringify(spec, null, 2)}\n`);
+        if (!opts.pngOnly) await writeFileAtomic(join(outDir, rf.vlPath), `${JSON.stringify(spec, null, 2)}\n`);
         const svg = await renderSvg(spec);
-        await writeFileAtomic(join(outDir, rf.svgPath), svg);
-        await writeFileAtomic(join(outDir, rf.pngPath), renderPng(svg));
+        if (!opts.pngOnly) await writeFileAtomic(join(outDir, rf.svgPath), svg);
+        // a compact copy lives in git: 1× rasters (the SVG inline in index.html is the sharp version)
+        await writeFileAtomic(join(outDir, rf.pngPath), renderPng(svg, opts.pngOnly ? 1 : 2));
         rf.svg = svg;
       } catch (err) {
         rf.error = err instanceof Error ? err.message : String(err);

@@ -107,7 +107,7 @@ function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison 
 }
 
 function figureHtml(f: RenderedFigure, prefix: string): string {
-  const links = `<a href="${h(f.pngPath)}">PNG</a> · <a href="${h(f.svgPath)}">SVG</a> · <a href="${h(f.vlPath)}">Vega-Lite spec</a>`;
+  const links = f.pngOnly ? `<a href="${h(f.pngPath)}">PNG</a>` : `<a href="${h(f.pngPath)}">PNG</a> · <a href="${h(f.svgPath)}">SVG</a> · <a href="${h(f.vlPath)}">Vega-Lite spec</a>`;
   const caption = [f.figure.caption ? h(f.figure.caption) : '', links].filter(Boolean).join(' — ');
   const body = f.svg
     ? scopeSvgIds(f.svg, prefix)

@@ -61,7 +61,7 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
         continue;
       }
       out.push(`![${md(f.figure.title)}](${encodeURI(f.pngPath)})`, '');
-      const cap = [f.figure.caption ? md(f.figure.caption) : '', `[SVG](${encodeURI(f.svgPath)}) · [Vega-Lite spec](${encodeURI(f.vlPath)})`];
+      const cap = [f.figure.caption ? md(f.figure.caption) : '', f.pngOnly ? '' : `[SVG](${encodeURI(f.svgPath)}) · [Vega-Lite spec](${encodeURI(f.vlPath)})`];
       out.push(cap.filter(Boolean).join(' — '), '');
     }
   }

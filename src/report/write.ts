@@ -28,22 +28,30 @@ export interface WrittenReport {
   figureErrors: string[];
 }
 
-export async function writeReport(input: ReportInput, outDir = 'reports'): Promise<WrittenReport> {
-  const previous = await readPreviousResults(outDir);
+export interface WriteOptions {
+  /**
+   * A compact copy (the reference report under docs/): index.html, summary.md and the PNGs only;
+   * the SVGs are inline in index.html, and no results.json (its figure data are most of its size).
+   */
+  compact?: boolean;
+}
+
+export async function writeReport(input: ReportInput, outDir = 'reports', opts: WriteOptions = {}): Promise<WrittenReport> {
+  const previous = opts.compact ? null : await readPreviousResults(outDir);
   const cmp = compareWithPrevious(input, previous);
-  const figures = await renderFigures(input, outDir);
+  const figures = await renderFigures(input, outDir, { pngOnly: opts.compact });
 
   const html = join(outDir, 'index.html');
   const markdown = join(outDir, 'summary.md');
   const json = join(outDir, 'results.json');
   await writeFileAtomic(html, renderHtml(input, figures, cmp));
   await writeFileAtomic(markdown, renderMarkdown(input, figures, cmp));
-  await writeFileAtomic(json, `${toJson(input)}\n`);
+  if (!opts.compact) await writeFileAtomic(json, `${toJson(input)}\n`);
 
   const all = figures.flatMap((c) => c.figures);
   return {
     outDir, html, markdown, json,
-    figureFiles: all.filter((f) => f.svg !== null).flatMap((f) => [f.vlPath, f.svgPath, f.pngPath]),
+    figureFiles: all.filter((f) => f.svg !== null).flatMap((f) => (f.pngOnly ? [f.pngPath] : [f.vlPath, f.svgPath, f.pngPath])),
     figureErrors: all.filter((f) => f.error).map((f) => `${f.vlPath.replace(/\.vl\.json$/, '')}: ${f.error}`),
   };
 }

@@ -124,4 +124,19 @@ describe('readPreviousResults', () => {
       await rm(d, { recursive: true, force: true });
     }
   });
+
+  it('a compact copy (docs/reference-report) holds index.html, summary.md and 1× PNGs, and links nothing it lacks', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'report-compact-'));
+    const r = await writeReport(sampleReport(), out, { compact: true });
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
+    expect(r.figureFiles.length).toBeGreaterThan(0);
+    for (const f of r.figureFiles) expect(f).toMatch(/\.png$/);
+    const files = (await readdir(out, { recursive: true })).map(String).filter((f) => /\.(svg|json)$/.test(f));
+    expect(files).toEqual([]);
+    const page = await readFile(join(out, 'index.html'), 'utf8');
+    expect(page).not.toMatch(/href="[^"]+\.(svg|vl\.json)"/);
+    expect(await readFile(join(out, 'summary.md'), 'utf8')).not.toMatch(/\]\([^)]+\.(svg|vl\.json)\)/);
+    await rm(out, { recursive: true, force: true });
+  });
 });
+
