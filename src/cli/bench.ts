@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend, parseBackendChoice } from '../backend/choose.ts';
 import { environment } from '../backend/info.ts';
 import { denseRun, resolve, type RunConfigInput } from '../config/schema.ts';
@@ -23,6 +24,7 @@ export interface BenchResult {
   flopsPerStep: number | null;
   gflops: number | null;
   setting: string;
+  profile?: { kernelMsPerStep: number; kernelsPerStep: number; rows: KernelRow[] };
 }
 
 /**
@@ -30,7 +32,7 @@ export interface BenchResult {
  * full batch) with the real training loop, test evaluation switched off. Time = (run of
  * warmup+steps) − (run of warmup), so start-up, uploads and the final evaluation cancel out.
  */
-export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = { data: { task: 'add', p: 67, fracTrain: 0.4, seed: 0 } }): Promise<BenchResult> {
+export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = { data: { task: 'add', p: 67, fracTrain: 0.4, seed: 0 } }, profileSteps = 0): Promise<BenchResult> {
   if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 1)) throw new RangeError(`bench: steps (${steps}) and warmup (${warmup}) must be positive integers`);
   // not initBackend: the result names the backend, which initBackend would announce again on stderr
   const d = await chooseBackend(parseBackendChoice(process.env.GROK_BACKEND));
@@ -52,6 +54,7 @@ export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = 
   const short = await time(warmup);
   const long = await time(warmup + steps);
   const msPerStep = (long - short) / steps;
+  const profile = profileSteps > 0 ? await kernelProfile(async () => { await time(profileSteps); }, profileSteps) : undefined;
   const dims = layout.dims;
   const flopsPerStep = model.name === 'mlp' ? 2 * stepMacs(dims.p, dims.dEmb, dims.dModel, split.train.n) : null;
   const sizes = Object.entries(dims).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -59,19 +62,53 @@ export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = 
     msPerStep, steps, warmup, backend: `${d.backend} (${(await environment(d)).threads} thread(s))`, flopsPerStep,
     gflops: flopsPerStep === null ? null : flopsPerStep / (msPerStep * 1e6),
     setting: `${model.name} on ${task.name}: ${sizes}, ${split.train.n} train examples, full batch, AdamW`,
+    ...(profile ? { profile } : {}),
   };
 }
 
-export interface BenchOptions { steps: number; warmup: number; model?: string; task: string; frac: number; json?: boolean }
+/** One row of the per-op profile: a kernel at one set of input shapes. */
+export interface KernelRow { kernel: string; shapes: string; msPerStep: number; callsPerStep: number; share: number }
+
+/**
+ * Where a step's time goes: every kernel tfjs ran during `steps` steps, grouped by kernel and input
+ * shapes, as ms per step (the backend's own kernel timer: wall time per kernel on wasm and cpu).
+ * The rows sum to the kernel time; what the step costs beyond it is JavaScript around the kernels.
+ * The profiled run ends with one evaluation of the final model, spread over the steps: profile a few
+ * hundred steps and it is noise.
+ */
+export async function kernelProfile(run: () => Promise<void>, steps: number): Promise<{ kernelMsPerStep: number; kernelsPerStep: number; rows: KernelRow[] }> {
+  const info = await tf.profile(async () => { await run(); });
+  const groups = new Map<string, { kernel: string; shapes: string; ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const shapes = k.inputShapes.map((s) => `[${s.join(',')}]`).join('×');
+    const key = `${k.name} ${shapes}`;
+    const g = groups.get(key) ?? { kernel: k.name, shapes, ms: 0, calls: 0 };
+    g.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    g.calls += 1;
+    groups.set(key, g);
+  }
+  const total = [...groups.values()].reduce((a, g) => a + g.ms, 0);
+  const rows = [...groups.values()].sort((a, b) => b.ms - a.ms).map((g) => ({ kernel: g.kernel, shapes: g.shapes, msPerStep: g.ms / steps, callsPerStep: g.calls / steps, share: total > 0 ? g.ms / total : 0 }));
+  return { kernelMsPerStep: total / steps, kernelsPerStep: info.kernels.length / steps, rows };
+}
+
+export interface BenchOptions { steps: number; warmup: number; model?: string; task: string; frac: number; json?: boolean; profile?: number }
 
 export async function benchCommand(o: BenchOptions, cmd: Command): Promise<number> {
   const input = { data: { task: o.task, p: 67, fracTrain: o.frac, seed: 0 }, model: o.model === undefined ? undefined : { name: o.model } };
   await inFlagTerms(givenFlags(cmd), () => denseRun(input)); // a bad --frac or --model, named as such, before the backend loads
-  const r = await bench(o.steps, o.warmup, input);
+  const r = await bench(o.steps, o.warmup, input, o.profile ?? 0);
   if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     process.stdout.write(`${r.setting}\nbackend: ${r.backend}\n${r.msPerStep.toFixed(3)} ms/step over ${r.steps} steps (after ${r.warmup} warm-up)\n`);
     if (r.flopsPerStep !== null && r.gflops !== null) process.stdout.write(`modelled ${(r.flopsPerStep / 1e6).toFixed(1)} MFLOP/step → ${r.gflops.toFixed(2)} GFLOP/s\n`);
+    if (r.profile) {
+      const p = r.profile;
+      process.stdout.write(`\nper-op profile: ${p.kernelMsPerStep.toFixed(3)} ms/step in ${p.kernelsPerStep.toFixed(0)} kernels (${o.profile} steps; timing adds overhead)\n`);
+      process.stdout.write(`${'ms/step'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(5)}  kernel [input shapes]\n`);
+      for (const row of p.rows.slice(0, 20)) process.stdout.write(`${row.msPerStep.toFixed(3).padStart(8)} ${(100 * row.share).toFixed(1).padStart(5)}% ${row.callsPerStep.toFixed(0).padStart(5)}  ${row.kernel} ${row.shapes}\n`);
+      if (p.rows.length > 20) process.stdout.write(`(${p.rows.length - 20} more rows: --json lists all)\n`);
+    }
   }
   return 0;
 }

@@ -114,6 +114,7 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .option('--model <name>', 'model (default: the task\'s)')
     .option('--task <name>', 'task', 'add')
     .option('--frac <x>', 'fraction of pairs used for training', number, 0.4)
+    .option('--profile <steps>', 'also time every kernel over this many steps: where the time goes', positiveInt)
     .option('--json', 'print the result as one JSON line')
     .action(run('bench', async () => (await import('./bench.ts')).benchCommand));
 

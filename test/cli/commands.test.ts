@@ -39,6 +39,22 @@ describe('grok commands on a stored run', () => {
     expect(backendLines(await result())).toBe(1);
   });
 
+  it('bench --profile says where a step\'s time goes: kernels by input shape, summing to the kernel time', async () => {
+    const r = await cli(['bench', '--steps', '2', '--warmup', '1', '--profile', '3', '--json']);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as { profile: { kernelMsPerStep: number; kernelsPerStep: number; rows: { kernel: string; shapes: string; msPerStep: number; callsPerStep: number; share: number }[] } };
+    const { rows, kernelMsPerStep } = res.profile;
+    // the MLP's eleven matmuls of a step (four forward, seven backward), plus the run's final
+    // evaluation (a few forwards) spread over the 3 profiled steps
+    const matmuls = rows.filter((x) => x.kernel === 'BatchMatMul');
+    const perStep = matmuls.reduce((a, x) => a + x.callsPerStep, 0);
+    expect(perStep).toBeGreaterThanOrEqual(11);
+    expect(perStep).toBeLessThanOrEqual(11 + 16 / 3);
+    expect(matmuls.map((x) => x.shapes)).toContain('[911,67]×[67,48]');
+    expect(rows.reduce((a, x) => a + x.msPerStep, 0)).toBeCloseTo(kernelMsPerStep, 6);
+    expect(rows.reduce((a, x) => a + x.share, 0)).toBeCloseTo(1, 6);
+  });
+
   it('cache ls --json lists each run with its state, size, summary and milestones', async () => {
     const r = await cli(['cache', 'ls', '--json']);
     expect(r.code).toBe(0);
