@@ -85,3 +85,25 @@ export function successiveJaccard(layout: Layout, masks: { epoch: number; mask: 
   }
   return rows;
 }
+
+/** A window [epoch, next] over which the mask change JD(m_next, m_epoch) is measured. */
+export interface ChangeWindow {
+  epoch: number;
+  next: number;
+}
+
+/**
+ * The windows [t, t + δt] of a run of `horizon` epochs with snapshots every `step` epochs:
+ * t = δt, δt + step, … while t + δt ≤ horizon. The first starts at δt, where the authors' first
+ * mask is (spec §8: masks at 2k, 4k, …, δt = 2k); with step < δt successive windows overlap, so
+ * the paper's δt = 2000 can be measured on snapshots every 1000 epochs.
+ */
+export function changeWindows(horizon: number, dt: number, step: number): ChangeWindow[] {
+  for (const [name, v] of [['horizon', horizon], ['δt', dt], ['step', step]] as const) {
+    if (!(Number.isInteger(v) && v > 0)) throw new Error(`changeWindows: ${name} must be a positive integer number of epochs (got ${v})`);
+  }
+  if (dt % step !== 0) throw new Error(`changeWindows: δt = ${dt} epochs is not a multiple of the snapshot spacing ${step}, so m_t+δt has no snapshot`);
+  const out: ChangeWindow[] = [];
+  for (let t = dt; t + dt <= horizon; t += step) out.push({ epoch: t, next: t + dt });
+  return out;
+}

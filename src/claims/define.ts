@@ -55,8 +55,9 @@ export interface ClaimDefinition {
   assertion: string;
   /** The settings this claim is tested on (default: mlp-add); each is its own test and verdict. */
   settings?: string[];
-  /** A reason when the claim cannot be decided at this scale (it is then skipped, never passed). */
-  undecidable?(scale: Scale): string | null;
+  /** A reason when the claim cannot be decided at this scale (it is then skipped, never passed);
+   * `setting` for a claim whose test has no power on one setting's horizon. */
+  undecidable?(scale: Scale, setting: string): string | null;
   /** Set after reviewing the implementation when the paper's claim does not reproduce: the test
    * becomes `test.fails` (CI stays green and flags the day it starts to pass). Say why, with the
    * numbers. A function limits it to the scales (and settings) where the failure was observed. */
@@ -92,7 +93,7 @@ export function defineClaim(def: ClaimDefinition): ClaimDefinition {
       return writeFileAtomic(join(claimResultsDir(suiteScale.name), `${outcomeKey(def.id, setting.name)}.json`), `${toJson(r)}\n`);
     };
 
-    const skipReason = 'undecidable' in at ? at.undecidable : (def.undecidable?.(scale) ?? null);
+    const skipReason = 'undecidable' in at ? at.undecidable : (def.undecidable?.(scale, settingName) ?? null);
     // a pipeline-only scale (smoke) runs the claim anyway, to prove every step short of the verdict
     if ('undecidable' in at || (skipReason && !scale.pipelineOnly)) {
       await save({ ...base, verdict: 'skipped', reason: skipReason ?? undefined, statistics: [], seedTable: { columns: [], rows: [] }, figures: [], runs, durationMs: 0 });

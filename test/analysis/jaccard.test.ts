@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
-import { expectedRandomJaccard, jaccardDistance, layerJaccard, successiveJaccard } from '../../src/analysis/jaccard.ts';
+import { changeWindows, expectedRandomJaccard, jaccardDistance, layerJaccard, successiveJaccard } from '../../src/analysis/jaccard.ts';
 import { mlpLayout } from '../../src/models/mlp.ts';
 
 const mask = (n: number) => fc.array(fc.boolean(), { minLength: n, maxLength: n }).map((b) => Float32Array.from(b, Number));
@@ -111,5 +111,26 @@ describe('successiveJaccard', () => {
     expect(successiveJaccard(layout, [{ epoch: 0, mask: byEpoch.get(0)! }])).toEqual([]);
     const m = byEpoch.get(0)!;
     expect(() => successiveJaccard(layout, [{ epoch: 0, mask: m }, { epoch: 0, mask: m }])).toThrow(/duplicate/);
+  });
+});
+
+describe('changeWindows', () => {
+  it('measures δt = 2000 on 1000-epoch snapshots with overlapping windows from δt on', () => {
+    const w = changeWindows(15_000, 2000, 1000);
+    expect(w[0]).toEqual({ epoch: 2000, next: 4000 });
+    expect(w[1]).toEqual({ epoch: 3000, next: 5000 });
+    expect(w.at(-1)).toEqual({ epoch: 13_000, next: 15_000 });
+    expect(w.length).toBe(12);
+  });
+
+  it('is the successive snapshots when δt is the spacing (the paper\'s 2k masks)', () => {
+    expect(changeWindows(30_000, 2000, 2000).map((x) => x.epoch)).toEqual(Array.from({ length: 14 }, (_, i) => 2000 * (i + 1)));
+    expect(changeWindows(40, 20, 20)).toEqual([{ epoch: 20, next: 40 }]);
+    expect(changeWindows(30, 20, 20)).toEqual([]);
+  });
+
+  it('refuses a δt the snapshots cannot measure, naming it', () => {
+    expect(() => changeWindows(15_000, 1500, 1000)).toThrow(/δt = 1500 epochs is not a multiple of the snapshot spacing 1000/);
+    expect(() => changeWindows(15_000, 0, 1000)).toThrow(/δt must be a positive integer/);
   });
 });

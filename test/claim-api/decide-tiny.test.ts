@@ -46,7 +46,7 @@ describe('claims decide on tiny runs', () => {
   it.each(pairs.flat())('%s on %s', async (file, settingName) => {
     const def = (await import(`../../claims/${file}`)).default as ClaimDefinition;
     expect(`${def.id}.claim.ts`).toBe(file);
-    expect(def.undecidable?.(tiny)).toMatch(/smoke/);
+    expect(def.undecidable?.(tiny, settingName)).toMatch(/smoke/);
     const setting = getSetting(settingName);
     const at = settingAt(setting, tiny) as SettingRun;
     const outcome = await def.decide({ scale: at.scale, setting, base: at.base, ticket: at.ticket, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs, { workers: 2 }) });
