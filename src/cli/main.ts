@@ -99,7 +99,8 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .action(run('plot', async () => (await import('./plot.ts')).plot));
 
   program.command('info')
-    .description('backend, threads, versions, git commit')
+    .description('backend, the device it runs on (GPU or CPU), threads, versions, git commit')
+    .option('--json', 'print as one JSON line (what a claim shard records as environment.json)')
     .action(run('info', async () => (await import('./info.ts')).info));
 
   program.command('list')
