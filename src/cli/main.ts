@@ -90,6 +90,9 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .option('--open', 'open index.html with the system opener (xdg-open, open, start)')
     .option('--out <dir>', 'write the report there (default: GROK_REPORTS, else reports/)')
     .option('--compact', 'index.html, summary.md and PNGs only (for a copy kept in git, e.g. docs/reference-report)')
+    .option('--allow-missing', 'with --merge: a shard folder that does not exist is a missing shard, named in the report with the claims it did not decide')
+    .option('--job-summary <file>', 'append a Markdown summary for a GitHub job summary to FILE, figures as links to --report-url; writes nothing else')
+    .option('--report-url <url>', 'with --job-summary: where index.html is served (e.g. the unzipped artifact\'s URL); default on GitHub Actions: the run page')
     .action(run('report', async () => (await import('./report.ts')).report));
 
   program.command('plot')
