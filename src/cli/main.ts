@@ -130,6 +130,9 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .description('check every file of every run against its checksums and report damage')
     .option('--repair', 'delete damaged runs (the next request recomputes them) and stray temp files')
     .action(run('cache verify', async () => (await import('./cache.ts')).cacheVerify));
+  cache.command('version')
+    .description('a hash of every file a run key depends on (training code, components, package-lock.json): a CI cache key for the store')
+    .action(run('cache version', async () => (await import('./code-version.ts')).cacheVersion));
   cache.command('gc')
     .description('delete unfinished runs (with --all: every run and every stored claim outcome); runs in use are kept')
     .option('--all', 'delete finished runs and the claim outcomes decided from them too')
