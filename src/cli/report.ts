@@ -35,7 +35,7 @@ export async function report(o: ReportOptions): Promise<number> {
   }
   try {
     if (o.jobSummary) {
-      const url = o.reportUrl ?? runPageUrl();
+      const url = o.reportUrl || runPageUrl(); // empty when the upload step before it failed
       if (!url) throw new UsageError('--job-summary needs --report-url URL (where index.html is served; on GitHub Actions the run page is the default)');
       const input = await buildJobSummary(scale.name, o.jobSummary, url, { claims, merge });
       process.stdout.write(`job summary for ${input.claims.length} claim(s) at ${scale.name} scale appended to ${o.jobSummary}; figures link to ${url}\n`);
