@@ -21,9 +21,12 @@ function version(pkg: string): string {
  * version (native GPU and native CPU share the tfjs backend name "tensorflow" but not their
  * kernels) and tfjs-core's version. Part of every run key, so a run computed on one backend is
  * never served as the result of another (test/runs/backend-key.test.ts: wasm and cpu differ).
+ * For TensorFlow also the device it really ran on: the GPU build falls back to the CPU when CUDA
+ * does not load, and a run it computed there is not a GPU run.
  */
-export function backendId(d: BackendDecision): string {
-  return `${d.module}@${version(d.module)} tfjs-core@${version('@tensorflow/tfjs-core')}`;
+export function backendId(d: Pick<BackendDecision, 'module' | 'backend' | 'device'>): string {
+  const device = d.backend === 'tensorflow' ? ` on ${d.device}` : '';
+  return `${d.module}@${version(d.module)}${device} tfjs-core@${version('@tensorflow/tfjs-core')}`;
 }
 
 let commit: string | undefined;
@@ -44,6 +47,9 @@ export interface Environment {
   backend: string;
   backendModule: string;
   backendNote: string;
+  /** GPU or CPU, as the backend reported it (see choose.ts), with what the probe found. */
+  device: string;
+  deviceNote: string;
   threads: string;
   node: string;
   platform: string;
@@ -65,6 +71,8 @@ export async function environment(decision?: BackendDecision): Promise<Environme
     backend: tf.getBackend(),
     backendModule: d.module,
     backendNote: d.rejected.map((r) => `${r.module}: ${r.reason}`).join('; ') || 'first choice',
+    device: d.device,
+    deviceNote: d.deviceNote,
     threads,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { readJson } from '../store/files.ts';
 import { parseClaimReport } from '../report/schema.ts';
-import { claimKey, type ClaimReport } from '../report/types.ts';
+import { claimKey, type ClaimReport, type ShardRecord, type UndecidedPair } from '../report/types.ts';
 
 import { cacheRoot } from '../util/paths.ts';
 
@@ -30,19 +30,72 @@ export async function readClaimResults(scale: string, dir = claimResultsDir(scal
 
 /** Claim results from several shard directories: each DIR is a results folder or a store root. */
 export async function mergeClaimResults(dirs: string[], scale: string): Promise<ClaimReport[]> {
+  return (await mergeShards(dirs, scale)).claims;
+}
+
+/** A shard's record of where it ran (`grok info --json`), beside its outcomes. */
+export const SHARD_ENVIRONMENT = 'environment.json';
+const SHOWN = ['backend', 'backendModule', 'device', 'deviceNote', 'gpu', 'node', 'platform', 'commit'] as const;
+
+function readShardEnvironment(dir: string): { env: Record<string, string> | null; problem: string | null } {
+  const file = join(dir, SHARD_ENVIRONMENT);
+  if (!existsSync(file)) return { env: null, problem: `no ${SHARD_ENVIRONMENT} (the shard stopped before recording its environment)` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return { env: null, problem: `${file} is not JSON (${err instanceof Error ? err.message : String(err)})` };
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { env: null, problem: `${file} is not an object` };
+  const env: Record<string, string> = {};
+  for (const k of SHOWN) {
+    const v = (raw as Record<string, unknown>)[k];
+    if (typeof v === 'string') env[k] = v;
+  }
+  return { env, problem: null };
+}
+
+/**
+ * Claim outcomes and the shards they came from. With `allowMissing`, a shard folder that does not
+ * exist (its CI job failed before uploading) is recorded as missing instead of being an error, so
+ * the report is still written and names what that shard did not decide.
+ */
+export async function mergeShards(dirs: string[], scale: string, opts: { allowMissing?: boolean } = {}): Promise<{ claims: ClaimReport[]; shards: ShardRecord[] }> {
   if (dirs.length === 0) throw new Error('report --merge: give at least one directory of claim results');
   const all: ClaimReport[] = [];
+  const shards: ShardRecord[] = [];
   for (const dir of dirs) {
+    const name = basename(resolve(dir));
+    if (!existsSync(dir)) {
+      if (!opts.allowMissing) throw new Error(`report --merge: ${dir} does not exist (--allow-missing reports it as a missing shard)`);
+      shards.push({ name, outcomes: 0, environment: null, problem: 'missing: no results were uploaded (its job failed or was cancelled before the upload)' });
+      continue;
+    }
     const nested = join(dir, 'claims', scale);
     const nestedScale = join(dir, scale);
     const where = existsSync(nested) ? nested : existsSync(nestedScale) ? nestedScale : dir;
-    if (!existsSync(where)) throw new Error(`report --merge: ${dir} does not exist`);
-    all.push(...(await readClaimResults(scale, where)));
+    const found = await readClaimResults(scale, where);
+    all.push(...found);
+    const { env, problem } = readShardEnvironment(dir);
+    shards.push({ name, outcomes: found.length, environment: env, problem: found.length === 0 ? `no claim outcomes at ${scale} scale${problem ? `; ${problem}` : ''}` : problem });
   }
   const byId = new Map<string, ClaimReport>();
   for (const c of all) {
     if (byId.has(claimKey(c))) throw new Error(`report --merge: claim "${claimKey(c)}" appears in more than one shard`);
     byId.set(claimKey(c), c);
   }
-  return [...byId.values()].sort((a, b) => claimKey(a).localeCompare(claimKey(b)));
+  return { claims: [...byId.values()].sort((a, b) => claimKey(a).localeCompare(claimKey(b))), shards };
+}
+
+/**
+ * The suite's (claim, setting) pairs that no merged shard decided, each with the reason: a shard
+ * that failed leaves its claims named in the report, not silently absent from it.
+ */
+export function undecidedPairs(planned: { id: string; setting: string }[], claims: ClaimReport[], shards: ShardRecord[]): UndecidedPair[] {
+  const have = new Set(claims.map(claimKey));
+  const troubled = shards.filter((s) => s.problem);
+  const reason = troubled.length
+    ? `no outcome in the merged shards; ${troubled.map((s) => `${s.name}: ${s.problem}`).join('; ')}`
+    : `no outcome in any of the ${shards.length} merged shard(s), though none reported a problem (was it left out by GROK_SETTINGS or a shard filter?)`;
+  return planned.filter((p) => !have.has(claimKey(p))).map((p) => ({ id: p.id, setting: p.setting, reason }));
 }

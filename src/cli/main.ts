@@ -90,6 +90,9 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .option('--open', 'open index.html with the system opener (xdg-open, open, start)')
     .option('--out <dir>', 'write the report there (default: GROK_REPORTS, else reports/)')
     .option('--compact', 'index.html, summary.md and PNGs only (for a copy kept in git, e.g. docs/reference-report)')
+    .option('--allow-missing', 'with --merge: a shard folder that does not exist is a missing shard, named in the report with the claims it did not decide')
+    .option('--job-summary <file>', 'append a Markdown summary for a GitHub job summary to FILE, figures as links to --report-url; writes nothing else')
+    .option('--report-url <url>', 'with --job-summary: where index.html is served (e.g. the unzipped artifact\'s URL); default on GitHub Actions: the run page')
     .action(run('report', async () => (await import('./report.ts')).report));
 
   program.command('plot')
@@ -99,7 +102,8 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .action(run('plot', async () => (await import('./plot.ts')).plot));
 
   program.command('info')
-    .description('backend, threads, versions, git commit')
+    .description('backend, the device it runs on (GPU or CPU), threads, versions, git commit')
+    .option('--json', 'print as one JSON line (what a claim shard records as environment.json)')
     .action(run('info', async () => (await import('./info.ts')).info));
 
   program.command('list')
@@ -127,6 +131,9 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .description('check every file of every run against its checksums and report damage')
     .option('--repair', 'delete damaged runs (the next request recomputes them) and stray temp files')
     .action(run('cache verify', async () => (await import('./cache.ts')).cacheVerify));
+  cache.command('version')
+    .description('a hash of every file a run key depends on (training code, components, package-lock.json): a CI cache key for the store')
+    .action(run('cache version', async () => (await import('./code-version.ts')).cacheVersion));
   cache.command('gc')
     .description('delete unfinished runs (with --all: every run and every stored claim outcome); runs in use are kept')
     .option('--all', 'delete finished runs and the claim outcomes decided from them too')

@@ -29,32 +29,36 @@ export interface ClaimFigures {
   figures: RenderedFigure[];
 }
 
-/** One entry per claim, in the order of `input.claims`. */
-export async function renderFigures(input: ReportInput, outDir: string, opts: { pngOnly?: boolean } = {}): Promise<ClaimFigures[]> {
+/** Where each figure goes, nothing rendered (svg null): one entry per claim, in the order of `input.claims`. */
+export function layoutFigures(input: ReportInput, opts: { pngOnly?: boolean } = {}): ClaimFigures[] {
   const claimSlug = slugger();
-  const out: ClaimFigures[] = [];
-  for (const claim of input.claims) {
+  return input.claims.map((claim) => {
     const dir = claimSlug(claim.setting ? `${claim.id}-${claim.setting}` : claim.id);
     const figSlug = slugger();
-    const figures: RenderedFigure[] = [];
-    for (const figure of claim.figures ?? []) {
+    const figures = (claim.figures ?? []).map((figure): RenderedFigure => {
       const base = figSlug(figure.id);
       const rel = (ext: string) => `${dir}/${base}.${ext}`;
-      const rf: RenderedFigure = { figure, vlPath: rel('vl.json'), svgPath: rel('svg'), pngPath: rel('png'), svg: null, ...(opts.pngOnly ? { pngOnly: true } : {}) };
-      try {
-        const spec = toVegaLite(figure);
-        if (!opts.pngOnly) await writeFileAtomic(join(outDir, rf.vlPath), `${JSON.stringify(spec, null, 2)}\n`);
-        const svg = await renderSvg(spec);
-        if (!opts.pngOnly) await writeFileAtomic(join(outDir, rf.svgPath), svg);
-        // a compact copy lives in git: 1× rasters (the SVG inline in index.html is the sharp version)
-        await writeFileAtomic(join(outDir, rf.pngPath), renderPng(svg, opts.pngOnly ? 1 : 2));
-        rf.svg = svg;
-      } catch (err) {
-        rf.error = err instanceof Error ? err.message : String(err);
-      }
-      figures.push(rf);
+      return { figure, vlPath: rel('vl.json'), svgPath: rel('svg'), pngPath: rel('png'), svg: null, ...(opts.pngOnly ? { pngOnly: true } : {}) };
+    });
+    return { dir, figures };
+  });
+}
+
+/** One entry per claim, in the order of `input.claims`. */
+export async function renderFigures(input: ReportInput, outDir: string, opts: { pngOnly?: boolean } = {}): Promise<ClaimFigures[]> {
+  const out = layoutFigures(input, opts);
+  for (const rf of out.flatMap((c) => c.figures)) {
+    try {
+      const spec = toVegaLite(rf.figure);
+      if (!opts.pngOnly) await writeFileAtomic(join(outDir, rf.vlPath), `${JSON.stringify(spec, null, 2)}\n`);
+      const svg = await renderSvg(spec);
+      if (!opts.pngOnly) await writeFileAtomic(join(outDir, rf.svgPath), svg);
+      // a compact copy lives in git: 1× rasters (the SVG inline in index.html is the sharp version)
+      await writeFileAtomic(join(outDir, rf.pngPath), renderPng(svg, opts.pngOnly ? 1 : 2));
+      rf.svg = svg;
+    } catch (err) {
+      rf.error = err instanceof Error ? err.message : String(err);
     }
-    out.push({ dir, figures });
   }
   return out;
 }

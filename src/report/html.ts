@@ -164,6 +164,31 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
 
 export const REPORT_TITLE = 'Bridging Lottery Ticket and Grokking — reproduction report';
 
+/** A merged report's pairs that no shard decided: named, so a failed shard is never just absent. */
+function undecidedHtml(input: ReportInput): string {
+  const u = input.undecided ?? [];
+  if (!u.length) return '';
+  return `<section id="undecided" class="claim">
+<h2><span class="badge v-error">not decided</span> ${u.length} claim${u.length === 1 ? '' : 's'} without an outcome</h2>
+${table(['claim', 'setting', 'why'], u.map((p) => [`<code>${h(p.id)}</code>`, `<code>${h(p.setting)}</code>`, h(p.reason)]))}
+</section>`;
+}
+
+/** Where each shard ran, as it recorded it: the table below them is only the machine that merged. */
+function shardsHtml(input: ReportInput): string {
+  const s = input.shards ?? [];
+  if (!s.length) return '';
+  const e = (r: (typeof s)[number], k: string) => h(r.environment?.[k] ?? MISSING);
+  return `<h3>Shards</h3>
+<p class="muted">The claims were decided on these machines; the table after it describes the machine that merged them into this report.</p>
+${table(['shard', 'outcomes', 'backend', 'device', 'GPU', 'node', 'commit', 'problem'], s.map((r) => [
+    `<code>${h(r.name)}</code>`, String(r.outcomes), `${e(r, 'backend')} (${e(r, 'backendModule')})`,
+    `${e(r, 'device')}${r.environment?.deviceNote ? `<div class="keynum">${h(r.environment.deviceNote)}</div>` : ''}`,
+    e(r, 'gpu'), e(r, 'node'), `<code>${e(r, 'commit')}</code>`, r.problem ? `<span class="fig-error">${h(r.problem)}</span>` : 'none',
+  ]), [1])}
+<h3>Report built on</h3>`;
+}
+
 export function renderHtml(input: ReportInput, figures: ClaimFigures[], cmp: Comparison | null): string {
   const counts = verdictCounts(input.claims.map((c) => c.verdict)).map((x) => `${x.count} ${badge(x.verdict)}`).join(' ');
   const compared = cmp
@@ -181,15 +206,17 @@ export function renderHtml(input: ReportInput, figures: ClaimFigures[], cmp: Com
 <body>
 <header>
 <h1>${h(REPORT_TITLE)}</h1>
-<p class="meta">Generated ${h(input.generatedAt)} · scale <strong>${h(input.scale)}</strong> · ${input.claims.length} claim${input.claims.length === 1 ? '' : 's'}: ${counts || 'none'}</p>
+<p class="meta">Generated ${h(input.generatedAt)} · scale <strong>${h(input.scale)}</strong> · ${input.claims.length} claim${input.claims.length === 1 ? '' : 's'}: ${counts || 'none'}${input.undecided?.length ? ` · <a href="#undecided">${input.undecided.length} not decided</a>` : ''}</p>
 ${compared}
 </header>
 <section id="summary">
 ${summaryTable(input, figures, cmp)}
 </section>
+${undecidedHtml(input)}
 ${input.claims.map((c, i) => claimSection(c, figures[i]!, cmp)).join('\n')}
 <section id="environment" class="claim">
 <h2>Environment</h2>
+${shardsHtml(input)}
 ${env.length ? table(['key', 'value'], env) : '<p class="muted">not recorded</p>'}
 </section>
 </body>

@@ -33,7 +33,18 @@ function previousCell(c: ClaimReport, cmp: Comparison): string {
   return e.changed ? `**changed** (was ${verdict(e.previous)})` : 'unchanged';
 }
 
-function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null): string {
+export interface MarkdownOptions {
+  /**
+   * For a GitHub job summary, which cannot show the report's image files (relative paths point
+   * nowhere; data: URIs and inline SVG are stripped by GitHub's sanitiser): each figure becomes a
+   * link to this URL, where index.html (every figure inline) is served, at the claim's section.
+   */
+  figureLink?: string;
+  /** Only the summary table, the undecided pairs and the environment (a text size limit). */
+  omitClaimSections?: boolean;
+}
+
+function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null, opts: MarkdownOptions = {}): string {
   const out: string[] = [];
   out.push(`## ${md(c.title)} (\`${c.id.replace(/`/g, "'")}\`${c.setting ? ` on \`${c.setting.replace(/`/g, "'")}\`` : ''})`, '');
   out.push(`Verdict: ${verdict(c.verdict)}${c.stale ? ' — **stale**' : ''}`, '');
@@ -53,7 +64,12 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
     const numeric = c.seedTable.columns.map((_, i) => i).filter((i) => c.seedTable.rows.some((r) => typeof r[i] === 'number'));
     out.push(table(c.seedTable.columns.map(md), c.seedTable.rows.map((r) => r.map((v) => md(formatCell(v)))), numeric), '');
   }
-  if (figs.figures.length) {
+  if (figs.figures.length && opts.figureLink) {
+    out.push('### Figures', '');
+    const at = `${opts.figureLink}#claim-${encodeURIComponent(figs.dir)}`;
+    out.push(...figs.figures.map((f) => `- [${md(f.figure.title)}](${at})`), '');
+    out.push(`*In [the full report](${opts.figureLink}) (index.html, figures inline): a job summary cannot show image files.*`, '');
+  } else if (figs.figures.length) {
     out.push('### Figures', '');
     for (const f of figs.figures) {
       if (f.svg === null) {
@@ -80,10 +96,12 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
   return out.join('\n');
 }
 
-export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp: Comparison | null): string {
+export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp: Comparison | null, opts: MarkdownOptions = {}): string {
   const out: string[] = [`# ${REPORT_TITLE}`, ''];
   const counts = verdictCounts(input.claims.map((c) => c.verdict)).map((x) => `${x.count} ${VERDICT_LABEL[x.verdict]}`).join(' · ');
-  out.push(`Generated ${md(input.generatedAt)} · scale **${md(input.scale)}** · ${input.claims.length} claims: ${counts || 'none'}`, '');
+  const undecided = input.undecided ?? [];
+  out.push(`Generated ${md(input.generatedAt)} · scale **${md(input.scale)}** · ${input.claims.length} claims: ${counts || 'none'}${undecided.length ? ` · **${undecided.length} not decided**` : ''}`, '');
+  if (opts.figureLink) out.push(`**[Open the full report with its figures](${opts.figureLink})**`, '');
   if (cmp) {
     const gone = cmp.removed.length ? ` No longer present: ${cmp.removed.map(md).join(', ')}.` : '';
     out.push(`Compared with the previous report of ${md(cmp.previousGeneratedAt)}.${gone}`, '');
@@ -97,11 +115,24 @@ export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp:
       ...(cmp ? [previousCell(c, cmp)] : []),
     ];
   }), [5]), '');
-  input.claims.forEach((c, i) => {
+  if (undecided.length) {
+    out.push(`## ❗ Not decided: ${undecided.length} claim${undecided.length === 1 ? '' : 's'} without an outcome`, '');
+    out.push(table(['claim', 'setting', 'why'], undecided.map((p) => [`\`${p.id.replace(/`/g, "'")}\``, `\`${p.setting.replace(/`/g, "'")}\``, md(p.reason)])), '');
+  }
+  if (!opts.omitClaimSections) input.claims.forEach((c, i) => {
     out.push(`<a id="${figures[i]!.dir.toLowerCase()}"></a>`, '');
-    out.push(claimSection(c, figures[i]!, cmp));
+    out.push(claimSection(c, figures[i]!, cmp, opts));
   });
   out.push('## Environment', '');
+  const shards = input.shards ?? [];
+  if (shards.length) {
+    const e = (r: (typeof shards)[number], k: string) => md(r.environment?.[k] ?? MISSING);
+    out.push('### Shards', '', 'The claims were decided on these machines; the table after it describes the machine that merged them.', '');
+    out.push(table(['shard', 'outcomes', 'backend', 'device', 'GPU', 'node', 'commit', 'problem'], shards.map((r) => [
+      `\`${r.name.replace(/`/g, "'")}\``, String(r.outcomes), `${e(r, 'backend')} (${e(r, 'backendModule')})`,
+      `${e(r, 'device')}${r.environment?.deviceNote ? `<br>${md(r.environment.deviceNote)}` : ''}`, e(r, 'gpu'), e(r, 'node'), e(r, 'commit'), r.problem ? `**${md(r.problem)}**` : 'none',
+    ]), [1]), '', '### Report built on', '');
+  }
   const env = Object.entries(input.environment ?? {});
   out.push(env.length ? table(['key', 'value'], env.map(([k, v]) => [md(k), md(v)])) : '*not recorded*', '');
   return out.join('\n');

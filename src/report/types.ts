@@ -69,7 +69,26 @@ export interface OutcomeStamp {
 /** results.json's format; bumped on any change a reader of the file would notice. */
 export const RESULTS_SCHEMA_VERSION = 2;
 
-export interface ReportInput { generatedAt: string; environment: Record<string, string>; scale: string; claims: ClaimReport[]; schemaVersion?: number }
+export interface ReportInput {
+  generatedAt: string; environment: Record<string, string>; scale: string; claims: ClaimReport[]; schemaVersion?: number;
+  /** added: (claim, setting) pairs of the suite with no outcome in a merged report, and why. */
+  undecided?: UndecidedPair[];
+  /** added: the shards a merged report came from, each with the environment it recorded. */
+  shards?: ShardRecord[];
+}
+
+export interface UndecidedPair { id: string; setting: string; reason: string }
+
+export interface ShardRecord {
+  /** The folder's name (the artifact's, on CI). */
+  name: string;
+  /** Outcomes it held. */
+  outcomes: number;
+  /** Its environment.json (`grok info --json` on the shard): backend, device, GPU, …; null when absent. */
+  environment: Record<string, string> | null;
+  /** What is wrong with it (missing, no environment record, no outcomes), or null. */
+  problem: string | null;
+}
 
 /** One outcome per (claim, setting): the key that names it across shards and reports. */
 export const claimKey = (c: Pick<ClaimReport, 'id' | 'setting'>): string => (c.setting ? `${c.id}@${c.setting}` : c.id);

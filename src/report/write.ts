@@ -1,7 +1,8 @@
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { compareWithPrevious, readPreviousResults } from './compare.ts';
-import { renderFigures } from './figures.ts';
+import { layoutFigures, renderFigures } from './figures.ts';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { ReportInput } from './types.ts';
@@ -54,6 +55,24 @@ export async function writeReport(input: ReportInput, outDir = 'reports', opts: 
     figureFiles: all.filter((f) => f.svg !== null).flatMap((f) => (f.pngOnly ? [f.pngPath] : [f.vlPath, f.svgPath, f.pngPath])),
     figureErrors: all.filter((f) => f.error).map((f) => `${f.vlPath.replace(/\.vl\.json$/, '')}: ${f.error}`),
   };
+}
+
+/** GitHub refuses a step summary over 1 MiB; past this the claim sections are left to the report. */
+export const JOB_SUMMARY_LIMIT = 1_000_000;
+
+/**
+ * Appends the report's Markdown to a GitHub job summary (`$GITHUB_STEP_SUMMARY`). A job summary
+ * shows no image file of ours: relative paths point nowhere and GitHub's sanitiser strips data:
+ * URIs and inline SVG. So figures are links to `reportUrl`, where index.html is served with every
+ * figure inline (on CI: the unzipped artifact's URL). Nothing is rendered, nothing else written.
+ */
+export async function appendJobSummary(input: ReportInput, file: string, reportUrl: string): Promise<void> {
+  const figures = layoutFigures(input);
+  let text = renderMarkdown(input, figures, null, { figureLink: reportUrl });
+  if (Buffer.byteLength(text) > JOB_SUMMARY_LIMIT) {
+    text = `${renderMarkdown(input, figures, null, { figureLink: reportUrl, omitClaimSections: true })}\n*${input.claims.length} claim sections left out: over GitHub's 1 MiB job-summary limit. They are in [the full report](${reportUrl}).*\n`;
+  }
+  await appendFile(file, `${text}\n`);
 }
 
 /** JSON with non-finite numbers as null (JSON.stringify does that too; the replacer makes it explicit and covers nested data rows). */

@@ -28,7 +28,7 @@ register('data:text/javascript,' + encodeURIComponent(\`export async function re
 `);
 const withoutHeavyModules = ['--import', pathToFileURL(hook).href];
 
-const COMMANDS = ['train', 'dataset', 'report', 'plot', 'info', 'list', 'bench', 'cache', 'cache ls', 'cache verify', 'cache gc'];
+const COMMANDS = ['train', 'dataset', 'report', 'plot', 'info', 'list', 'bench', 'cache', 'cache ls', 'cache verify', 'cache gc', 'cache version'];
 
 describe('grok usage', () => {
   it('the module hook used below does catch a command that loads tfjs (control)', async () => {
