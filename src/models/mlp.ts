@@ -15,22 +15,24 @@ import type { Batch } from './types.ts';
  * product W_in W_E. With our stored orientations (layout.ts):
  *
  *   Pt = W_Eᵀ W_inᵀ              [p, d_model]   row a = pre-activation contributed by token a
- *   Z  = C Pt = Pt[a] + Pt[b]    [B, d_model]   C = token-count matrix [B, p] (two ones per row)
+ *   Z  = Pt[a] + Pt[b]           [B, d_model]   (two row gathers: the one-hot input times Pt)
  *   H  = ReLU(Z)
  *   Qt = W_outᵀ W_U              [d_model, p]
  *   logits = H Qt                [B, p]
  *
  * Backward, for G = ∂L/∂logits:
- *   dQt = Hᵀ G,  dZ = (G Qtᵀ) ⊙ [Z > 0],  dPt = Cᵀ dZ   (C = count matrix of the tokens: the
- *   scatter-add of dZ into rows a and b, twice when a = b; tfjs-wasm has no gather gradient)
+ *   dQt = Hᵀ G,  dZ = (G Qtᵀ) ⊙ [Z > 0],  dPt = scatter-add of dZ into rows a and b (twice when a = b)
  *   dW_Eᵀ = dPt W_in,  dW_inᵀ = W_E dPt,  dW_outᵀ = dQt W_Uᵀ,  dW_U = W_out dQt
  *
  * This is ~21 M multiply-adds per full-batch step (p = 67, B = 911) instead of ~300 M for the
  * literal [B,2,500] formulation, and gives the same function and gradients (test/model).
  * Measured on tfjs-wasm (why the code looks the way it does): explicit tf.transpose before matMul
- * (transpose flags are ~10× slower); C Pt instead of tf.gather (gather validates every index in
- * JS: 1.5 ms vs 0.25 ms); one tensor per layer instead of slicing a flat vector (a slice costs
- * 0.2 ms); tf.softmax instead of exp/logSumExp (a native kernel, 5× faster).
+ * (transpose flags are ~10× slower); gatherND for the row lookups (0.04–0.1 ms, bit-identical to
+ * the count-matrix product C·Pt it replaced, 0.3–0.4 ms; tf.gather validates every index in JS:
+ * 5 ms); scatterND, which sums duplicate indices, for dPt (0.1–0.2 ms against 0.35–0.45 for Cᵀ·dZ;
+ * another summation order, so float32 rounding differs from the product's); one tensor per layer
+ * instead of slicing a flat vector (a slice costs 0.2 ms); tf.softmax instead of exp/logSumExp (a
+ * native kernel, 5× faster).
  */
 
 export interface MlpDims {
@@ -55,23 +57,24 @@ export function mlpLayout(dims: MlpDims): Layout {
   ]);
 }
 
-/** The MLP's inputs for a fixed set of token pairs: the count matrix C [B, p] and its transpose. */
+/** The MLP's inputs for a fixed set of token pairs: the token indices as gather/scatter indices. */
 export interface MlpInputs {
-  C: tf.Tensor2D;
-  Ct: tf.Tensor2D;
+  /** [B, 1] int32: token a, then token b, of each pair (row lookups into Pt). */
+  A: tf.Tensor2D;
+  Bi: tf.Tensor2D;
+  /** [2B, 1] int32: a then b, where dZ (stacked twice) is scatter-added into dPt. */
+  AB: tf.Tensor2D;
 }
 
 export function mlpInputs(a: Int32Array, b: Int32Array, p: number): MlpInputs {
   const n = a.length;
-  const counts = new Float32Array(n * p);
-  const countsT = new Float32Array(p * n);
   for (let i = 0; i < n; i++) {
-    counts[i * p + a[i]] += 1;
-    counts[i * p + b[i]] += 1;
-    countsT[a[i] * n + i] += 1;
-    countsT[b[i] * n + i] += 1;
+    if (!(a[i] >= 0 && a[i] < p && b[i] >= 0 && b[i] < p)) throw new RangeError(`mlp inputs: pair ${i} is (${a[i]}, ${b[i]}); tokens must lie in 0…${p - 1}`);
   }
-  return { C: tf.tensor2d(counts, [n, p]), Ct: tf.tensor2d(countsT, [p, n]) };
+  const ab = new Int32Array(2 * n);
+  ab.set(a, 0);
+  ab.set(b, n);
+  return { A: tf.tensor2d(a, [n, 1], 'int32'), Bi: tf.tensor2d(b, [n, 1], 'int32'), AB: tf.tensor2d(ab, [2 * n, 1], 'int32') };
 }
 
 /** Token pairs and labels of one fixed evaluation/training set, uploaded once (inputs + CE targets). */
@@ -80,7 +83,7 @@ export type TokenBatch = Batch & MlpInputs & CrossEntropyTargets & { n: number; 
 export function makeTokenBatch(a: Int32Array, b: Int32Array, y: Int32Array, p: number): TokenBatch {
   const inputs = mlpInputs(a, b, p);
   const targets = crossEntropyTargets(y, p);
-  return { n: a.length, ...inputs, ...targets, dispose: () => tf.dispose([inputs.C, inputs.Ct, targets.Y, targets.notY]) };
+  return { n: a.length, ...inputs, ...targets, dispose: () => tf.dispose([inputs.A, inputs.Bi, inputs.AB, targets.Y, targets.notY]) };
 }
 
 export type Layers = {
@@ -104,10 +107,10 @@ export type ForwardCache = {
 };
 
 /** `eff` are the masked parameters (θ ⊙ M); call inside tf.tidy. */
-export function forward(eff: Params, batch: { C: tf.Tensor2D }): ForwardCache {
+export function forward(eff: Params, batch: Pick<MlpInputs, 'A' | 'Bi'>): ForwardCache {
   const layers = asLayers(eff);
   const Pt = tf.matMul(layers.Et, layers.Ain);
-  const Z = tf.matMul(batch.C, Pt) as tf.Tensor2D;
+  const Z = tf.add(tf.gatherND(Pt, batch.A), tf.gatherND(Pt, batch.Bi)) as tf.Tensor2D;
   const H = tf.relu(Z) as tf.Tensor2D;
   const Qt = tf.matMul(layers.Bt, layers.U) as tf.Tensor2D;
   const out = tf.matMul(H, Qt) as tf.Tensor2D;
@@ -115,12 +118,12 @@ export function forward(eff: Params, batch: { C: tf.Tensor2D }): ForwardCache {
 }
 
 /** ∂L/∂θ_eff per layer (layout order), given G = ∂L/∂logits. */
-export function backward(cache: ForwardCache, G: tf.Tensor2D, batch: { Ct: tf.Tensor2D }): Params {
+export function backward(cache: ForwardCache, G: tf.Tensor2D, batch: Pick<MlpInputs, 'AB'>): Params {
   const { layers, Z, H, Qt } = cache;
   const { U, Et, Ain, Bt } = layers;
   const dQt = tf.matMul(tf.transpose(H), G);
   const dZ = tf.mul(tf.matMul(G, tf.transpose(Qt)), tf.step(Z)) as tf.Tensor2D;
-  const dPt = tf.matMul(batch.Ct, dZ);
+  const dPt = tf.scatterND(batch.AB, tf.concat([dZ, dZ], 0), [Et.shape[0], dZ.shape[1]]) as tf.Tensor2D;
   const dU = tf.matMul(tf.transpose(Bt), dQt);
   const dEt = tf.matMul(dPt, tf.transpose(Ain));
   const dAin = tf.matMul(tf.transpose(Et), dPt);

@@ -42,7 +42,8 @@ export function synflowScoresF64(layout: Layout, theta: Float32Array, batch: Tok
   const Et = abs(lE); // [p, D]
   const Ain = abs(lIn); // [D, M]
   const Bt = abs(lOut); // [M, D]
-  const C = batch.C.dataSync();
+  const ta = batch.A.dataSync();
+  const tb = batch.Bi.dataSync();
   const B = batch.n;
 
   const Pt = new Float64Array(p * M); // Et·Ain
@@ -56,20 +57,19 @@ export function synflowScoresF64(layout: Layout, theta: Float32Array, batch: Tok
   for (let j = 0; j < M; j++) for (let e = 0; e < D; e++) v[j] += Bt[j * D + e] * uRow[e];
 
   const h = new Float64Array(M); // Σ_n H[n,j]
-  const dPt = new Float64Array(p * M); // Cᵀ dZ with dZ[n,j] = v_j·[Z_nj > 0]
+  const dPt = new Float64Array(p * M); // scatter-add of dZ[n,j] = v_j·[Z_nj > 0] into rows a_n and b_n
   const z = new Float64Array(M);
   for (let n = 0; n < B; n++) {
-    z.fill(0);
-    for (let t = 0; t < p; t++) {
-      const c = C[n * p + t];
-      if (c !== 0) for (let j = 0; j < M; j++) z[j] += c * Pt[t * M + j];
-    }
+    const a = ta[n];
+    const b = tb[n];
+    for (let j = 0; j < M; j++) z[j] = Pt[a * M + j] + Pt[b * M + j];
     for (let j = 0; j < M; j++) {
       if (!(z[j] > 0)) continue;
       h[j] += z[j];
-      for (let t = 0; t < p; t++) {
-        const c = C[n * p + t];
-        if (c !== 0) dPt[t * M + j] += c * v[j];
+      if (a === b) dPt[a * M + j] += 2 * v[j];
+      else {
+        dPt[a * M + j] += v[j];
+        dPt[b * M + j] += v[j];
       }
     }
   }
