@@ -1,5 +1,5 @@
 import type { FigureInput } from './types.ts';
-import { distinct, extent, isValidRow, tipN, tipQ, vlField, type Need, type Row } from './spec-common.ts';
+import { distinct, extent, isValidRow, vlField, type Need, type Row } from './spec-common.ts';
 
 /**
  * A 0/1 matrix (a pruning mask) drawn like the authors' imshow: one black bar per run of kept
@@ -35,11 +35,9 @@ export function buildMask(fig: FigureInput, rows: Row[]): MaskBuilt {
     needs,
     notes: ['black: kept weights · white: pruned'],
     view: {
-      mark: { type: 'rect', color: '#111', strokeWidth: 0 },
-      encoding: {
-        x, x2: { field: vlField(x2) }, y, y2: { field: '_y2' },
-        tooltip: [...(e.facet ? [tipN(e.facet)] : []), tipQ(e.y, yTitle), tipQ(e.x, 'first kept token'), tipQ(x2, 'last kept token + 1')],
-      },
+      // no per-bar aria label or tooltip: they would be most of the SVG (thousands of bars)
+      mark: { type: 'rect', color: '#111', strokeWidth: 0, aria: false },
+      encoding: { x, x2: { field: vlField(x2) }, y, y2: { field: '_y2' } },
     },
     // square-ish cells: tokens across, rows down
     width: Math.min(420, Math.max(160, nCols * 5)),
