@@ -13,7 +13,7 @@ const figure = z.object({
   id: z.string(),
   title: z.string(),
   caption: z.string().optional(),
-  kind: z.enum(['curves', 'paired', 'bars', 'scatter', 'heatmap']),
+  kind: z.enum(['curves', 'paired', 'bars', 'scatter', 'heatmap', 'mask']),
   data: z.array(z.record(z.string(), z.unknown())),
   encoding: z.object({ x: z.string(), y: z.string() }).catchall(z.unknown()),
   censoredNote: z.string().optional(),

@@ -4,6 +4,7 @@ import {
   CONFIG, HEIGHT, SCHEMA, WIDTH, datumRef, guardTexts, distinct, extent, emptyChart, filterExpr, filterTransform, isValidRow,
   logTicks, quantNeed, sanitizeRows, scaleOf, tipN, tipQ, vlField, type Need, type Row,
 } from './spec-common.ts';
+import { buildMask } from './spec-mask.ts';
 
 /**
  * FigureInput → Vega-Lite spec. One builder per figure kind; each says which fields must be valid
@@ -75,6 +76,7 @@ const BUILDERS: Record<FigureInput['kind'], (fig: FigureInput, rows: Row[]) => B
   bars: buildBars,
   scatter: buildScatter,
   heatmap: buildHeatmap,
+  mask: buildMask,
 };
 
 /**

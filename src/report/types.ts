@@ -12,9 +12,9 @@ export interface SeriesPoint { series: string; seed: number; x: number; y: numbe
 
 export interface FigureInput {
   id: string; title: string; caption?: string;
-  kind: 'curves' | 'paired' | 'bars' | 'scatter' | 'heatmap';
+  kind: 'curves' | 'paired' | 'bars' | 'scatter' | 'heatmap' | 'mask';
   // curves: y vs x per series (and seed), x axis may be log (xScale:'log'); paired: one point per seed per arm with lines joining a seed's arms;
-  // bars: category/value with optional error; scatter: x/y points; heatmap: matrix
+  // bars: category/value with optional error; scatter: x/y points; heatmap: matrix; mask: runs of kept entries of a 0/1 matrix (spec-mask.ts)
   data: Record<string, unknown>[]; // rows; field names given below
   encoding: {
     x: string; y: string; color?: string; detail?: string; xTitle?: string; yTitle?: string;
@@ -29,6 +29,8 @@ export interface FigureInput {
     yDomain?: [number, number];
     /** added, curves: a field drawn as the line's dash pattern, e.g. train solid vs test dashed. */
     dash?: string; dashTitle?: string;
+    /** added, mask: the field holding a run's end (exclusive; default 'end'). */
+    x2?: string;
   };
   censoredNote?: string; // e.g. "▲ = never reached within 8000 epochs"
 }

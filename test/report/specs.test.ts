@@ -55,6 +55,9 @@ const figures: Record<FigureInput['kind'], fc.Arbitrary<FigureInput>> = {
   heatmap: fc.record({
     rows: rowsOf(fc.record({ row: fc.integer({ min: 0, max: 6 }), col: fc.constantFrom('a', 'b', 'c', 'd.e'), value: num })), title,
   }).map(({ rows, title }) => ({ id: 'h', title, kind: 'heatmap', data: rows, encoding: { x: 'col', y: 'row', color: 'value' } })),
+  mask: fc.record({
+    rows: rowsOf(fc.record({ row: num, start: num, end: num, panel: fc.constantFrom('ticket · W_E', 'random · W_U') })), facet: fc.boolean(), title,
+  }).map(({ rows, facet, title }) => ({ id: 'm', title, kind: 'mask', data: rows, encoding: { x: 'start', x2: 'end', y: 'row', ...(facet ? { facet: 'panel' } : {}) } })),
 };
 
 function dataValues(spec: unknown): Record<string, unknown>[] {
