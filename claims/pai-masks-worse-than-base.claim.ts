@@ -18,7 +18,7 @@ import { PAI_METHODS as PAI_SCORERS } from '../src/prune/scores.ts';
  * never generalised either) and named separately; it never enters a τ comparison.
  */
 const KEEP = 0.4;
-const CI_COST = 'the masks must train for the base model\'s horizon (15 000 epochs at ci) to see past its t_gen (5780–10 520); measured from the ci suite\'s PaI runs (2026-12-02, two runs on 2 cores) at 5.3–7.7 ms/epoch, 20 such runs cost 27–39 min of worker time (13–19 min on 2 workers); stopping each at its seed\'s base t_gen would leave 7–11 min on 2 workers and decide nothing (a censored mask would tie with the base), beyond the ~4 min the claims of issue 11 items 3–5 may add to CI, which the critical-ratio sweep uses. Decided at paper scale, where the horizon is claim 3\'s (30 000) and the runs are shared';
+const CI_COST = 'the masks must train for the base model\'s horizon (15 000 epochs at ci) to see past its t_gen (5780–10 520); measured from the ci suite\'s PaI runs (2026-12-02, two runs on 2 cores) at 5.3–7.7 ms/epoch, 20 such runs cost 27–39 min of worker time (13–19 min on 2 workers); stopping each at its seed\'s base t_gen would leave 7–11 min on 2 workers and decide nothing (a censored mask would tie with the base), beyond the ~4 min of CI granted to these comparisons and the critical-ratio sweep together, which the sweep uses. Decided at paper scale, where the horizon is claim 3\'s (30 000) and the runs are shared';
 
 export default defineClaim({
   id: 'pai-masks-worse-than-base',
