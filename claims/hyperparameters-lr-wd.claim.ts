@@ -77,12 +77,14 @@ export default defineClaim({
       const s = runsOf.get(slow)!;
       const fastCensored = f.filter((r) => r.milestones.tauGrok === null).length;
       const tauFast = f.map((r) => r.milestones.tauGrok ?? Infinity);
-      const tauSlow = s.map(tauLowerBound);
+      // a slower arm that never memorised has no τ, not even a bound: its step cannot be shown (p = 1)
+      const slowNeverMemorised = s.filter((r) => r.milestones.tMem === null).length;
+      const tauSlow = s.map((r) => tauLowerBound(r) ?? Number.NaN);
       const logRatio = tauSlow.map((t, i) => Math.log(t / tauFast[i]));
       const meanLogRatio = logRatio.reduce((a, b) => a + b, 0) / logRatio.length;
       const pWilcoxon = pairedWilcoxon(s.map((r) => r.milestones.tauGrok), f.map((r) => r.milestones.tauGrok), { alternative: 'greater', censored: 'higher' }).pValue;
       let pT: number;
-      if (fastCensored) pT = 1;
+      if (fastCensored || slowNeverMemorised) pT = 1;
       else {
         try {
           pT = pairedTTest(tauSlow, tauFast, { alternative: 'greater', scale: 'log-ratio' }).pValue;

@@ -12,7 +12,8 @@ import { PAI_METHODS as PAI_SCORERS } from '../src/prune/scores.ts';
  * Paper vs code (spec §6, §12.7): the paper scores at θ0 (App. G); the authors' code scores the
  * final trained checkpoint by default. We score at θ0 (`scoreAt: 'init'`); `scoreAt: 'final'` is
  * the code's variant. SynFlow is the authors' single-shot version fed the real training tokens;
- * GraSP uses T = 200 and a finite-difference Hessian-gradient product.
+ * GraSP uses T = 200 and a finite-difference Hessian-gradient product. Claim 3b
+ * (pai-masks-worse-than-base) tests the paper's sentence against the base model.
  */
 const KEEP = 0.4;
 
@@ -23,7 +24,7 @@ export default defineClaim({
     'All PaI methods perform worse than the base model or, in some cases, perform worse than the random pruning. These results indicate neither the weight norm nor the sparsity alone is the cause of delayed generalization.',
   paperRef: '§4.2, Fig. 5b, Fig. 12',
   assertion:
-    `For each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, τ_PaI > τ_ticket by a one-sided paired t-test on log τ over seeds, Holm-corrected over the four methods, p ≤ 0.05 (censored PaI runs at their lower bound).`,
+    `For each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, τ_PaI > τ_ticket by a one-sided paired t-test on log τ over seeds, Holm-corrected over the four methods, p ≤ 0.05 (censored PaI runs at their lower bound; a run that never memorised has no τ and is left out of the test, named).`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 
   async decide({ scale, runAll, base }) {
@@ -60,6 +61,7 @@ export default defineClaim({
         { item: 'scoring checkpoint', choice: 'θ0 (paper, App. G); the authors\' code default scores the final checkpoint (option scoreAt: "final")' },
         { item: 'SynFlow', choice: 'single shot with the real training tokens (the authors\'), not Tanaka\'s 100-round all-ones version' },
         { item: 'controls\' horizon', choice: `${scale.controlEpochs} epochs (censored runs counted at the lower bound horizon / t_mem)` },
+        { item: 'masks that never memorise', choice: 'no t_mem, so no τ: left out of the τ test and named in the reason, never read as τ ≥ 1 (claim 3b compares them with the base model on t_gen)' },
       ],
     };
   },

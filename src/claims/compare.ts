@@ -12,6 +12,11 @@ import { pairedTTest, pairedWilcoxon } from '../stats/paired.ts';
  * has τ > H / t_mem, and we use that lower bound, which understates the control's τ and so makes
  * the test conservative. A ticket that never generalised fails the claim outright (no bound is
  * conservative in its favour). Wilcoxon p-values are reported alongside.
+ *
+ * A control that never memorised has no t_mem, so no τ and no bound on it (horizon / horizon = 1
+ * would be a number the run never measured, counting for or against the ticket by chance): such
+ * pairs are left out of the τ test and named in `neverMemorised`; an arm with no pair left is not
+ * shown slower (p = 1).
  */
 export interface ControlArm {
   name: string;
@@ -24,35 +29,42 @@ export interface ControlComparison {
   /** τ with censored values replaced by their lower bound. */
   tauBound: number[];
   censored: number;
+  /** Seeds whose control never reached 95 % train accuracy: τ undefined, not in the test. */
+  neverMemorised: number[];
   meanLogRatio: number;
   pT: number;
   pHolm: number;
   pWilcoxon: number;
 }
 
-export function tauLowerBound(r: RunResult): number {
+/** τ, or for a run that memorised but never generalised the bound horizon / t_mem; null without t_mem. */
+export function tauLowerBound(r: RunResult): number | null {
   const m = r.milestones;
   if (m.tauGrok !== null) return m.tauGrok;
-  return m.horizon / Math.max(1, m.tMem ?? m.horizon);
+  return m.tMem === null ? null : m.horizon / Math.max(1, m.tMem);
 }
 
 export function ticketBeatsControls(ticket: RunResult[], controls: ControlArm[], alpha = 0.05) {
   const tauTicket = ticket.map((r) => r.milestones.tauGrok);
   const ticketCensored = tauTicket.filter((t) => t === null).length;
   const rows = controls.map((c) => {
-    const tau = c.runs.map((r) => r.milestones.tauGrok);
-    const tauBound = c.runs.map(tauLowerBound);
-    const logRatios = tauBound.map((t, i) => Math.log(t / (tauTicket[i] ?? Infinity)));
+    const used = c.runs.map((_, i) => i).filter((i) => c.runs[i].milestones.tMem !== null);
+    const neverMemorised = c.runs.filter((r) => r.milestones.tMem === null).map((r) => r.config.data.seed);
+    const tau = used.map((i) => c.runs[i].milestones.tauGrok);
+    const tauBound = used.map((i) => tauLowerBound(c.runs[i])!);
+    const ticketUsed = used.map((i) => tauTicket[i]);
+    const logRatios = tauBound.map((t, j) => Math.log(t / (ticketUsed[j] ?? Infinity)));
     let pT: number;
     try {
-      pT = pairedTTest(tauBound, tauTicket.map((t) => t ?? Infinity), { alternative: 'greater', scale: 'log-ratio' }).pValue;
+      pT = pairedTTest(tauBound, ticketUsed.map((t) => t ?? Infinity), { alternative: 'greater', scale: 'log-ratio' }).pValue;
     } catch {
-      // all log-ratios equal (e.g. every pair censored the same way): the t statistic is undefined;
-      // fall back on the signed-rank test, which needs no variance
+      // all log-ratios equal (e.g. every pair censored the same way), or a single pair: the t
+      // statistic is undefined; fall back on the signed-rank test, which needs no variance
       pT = Number.NaN;
     }
-    const pWilcoxon = pairedWilcoxon(tau, tauTicket, { alternative: 'greater', censored: 'higher' }).pValue;
-    return { name: c.name, tau, tauBound, censored: tau.filter((t) => t === null).length, meanLogRatio: logRatios.reduce((a, b) => a + b, 0) / logRatios.length, pT: Number.isNaN(pT) ? pWilcoxon : pT, pWilcoxon };
+    const pWilcoxon = used.length ? pairedWilcoxon(tau, ticketUsed, { alternative: 'greater', censored: 'higher' }).pValue : 1;
+    const meanLogRatio = used.length ? logRatios.reduce((a, b) => a + b, 0) / logRatios.length : Number.NaN;
+    return { name: c.name, tau, tauBound, censored: tau.filter((t) => t === null).length, neverMemorised, meanLogRatio, pT: Number.isNaN(pT) ? pWilcoxon : pT, pWilcoxon };
   });
   const adjusted = holm(rows.map((r) => r.pT));
   const comparisons: ControlComparison[] = rows.map((r, i) => ({ ...r, pHolm: adjusted[i] }));
@@ -61,7 +73,11 @@ export function ticketBeatsControls(ticket: RunResult[], controls: ControlArm[],
   const reason = ticketCensored
     ? `${ticketCensored} ticket run(s) never reached 95 % test accuracy, so the ticket cannot be shown to generalise faster`
     : comparisons
-        .map((c) => `${c.name}: τ ${(Math.exp(c.meanLogRatio)).toFixed(1)}× the ticket's (geometric mean${c.censored ? `, ${c.censored} censored at their bound` : ''}), Holm p = ${fmt(c.pHolm)}`)
+        .map((c) => {
+          const never = c.neverMemorised.length ? `; never memorised, so no τ and left out: seed${c.neverMemorised.length > 1 ? 's' : ''} ${c.neverMemorised.join(', ')}` : '';
+          if (!c.tau.length) return `${c.name}: no run memorised, so no τ to compare (not shown slower)${never}`;
+          return `${c.name}: τ ${(Math.exp(c.meanLogRatio)).toFixed(1)}× the ticket's (geometric mean${c.censored ? `, ${c.censored} censored at their bound` : ''}), Holm p = ${fmt(c.pHolm)}${never}`;
+        })
         .join('; ') + ` (need every Holm p ≤ ${alpha})`;
   return { passed, reason, comparisons, tauTicket };
 }
