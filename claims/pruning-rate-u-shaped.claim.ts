@@ -51,6 +51,13 @@ export default defineClaim({
   paperRef: '§3.2, Fig. 3a/b, Fig. 4b',
   assertion: `Grokking tickets from the final dense checkpoint at pruning rates k ∈ {${RATES.join(', ')}} (keep 1 − k), trained for the scale's control horizon (ci: ${CI_HORIZON} epochs), against the dense model (k = 0), over seeds; all five must hold: (1) the k with the lowest median τ_grok lies within ${NEAR} of ${PAPER_MIN} (a censored τ ranks worst); (2) τ(${PAPER_MIN}) < τ(0.1) and τ(${PAPER_MIN}) < τ(${HIGH}): one-sided paired t-tests on ln τ, Holm over the two, p ≤ ${ALPHA}; (3) for each k in {${MODERATE.join(', ')}}, τ(k) < τ_dense: one-sided paired t-test on ln τ, Holm over the ${MODERATE.length} rates, p ≤ ${ALPHA}, and no censored ticket; (4) no ticket at k = ${HIGH} reaches 95 % test accuracy; (5) t_mem(${HIGH}) > t_mem(dense): one-sided Wilcoxon signed-rank, p ≤ ${ALPHA}. A censored value in the arm that must be larger counts at its lower bound horizon / t_mem; one in the arm that must be smaller, or a "never" seen over less than the base run's horizon, leaves its statement undecided, which fails the claim; so does a dense run that never groks.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so there is no grokking ticket to sweep` : null),
+  // Reviewed (the sweep's masks, keep fractions, horizon and statements checked against spec §4, §11):
+  // at ci four of the five statements are decided and three hold; the failure is the paper's "0.9
+  // can't generalize", measured with the ci split (frac 0.5, more training pairs than the paper's 0.4)
+  expectedFailure: (scale) =>
+    scale.name === 'ci'
+      ? 'at ci (frac_train 0.5) tickets at pruning rate 0.9 do generalise: 3 of 5 reach 95 % test accuracy within 2000 epochs (t_gen 960, 980, 970; the other two at 0.930 and 0.803), so "0.9 can\'t generalize" fails; the U (τ(0.7) 1.84× below τ(0.9), 13× below τ(0.1)), its minimum (median τ 1.35 at k = 0.7) and the delayed t_mem at 0.9 (429–630 vs 98–103) hold, and k = 0.1 is censored at 2000 on 4 seeds (undecided: deciding it needs tickets as long as τ_dense × t_mem, up to 10 200 epochs, i.e. 5 × 10 500 epochs ≈ 4.5 min of one core at ~5 ms/epoch, beyond the ci budget). Decided at paper scale (frac 0.4, tickets 30 000 epochs)'
+      : null,
   async decide({ scale, setting, runAll, base, ticket: ticketOf }) {
     const horizon = scale.name === 'ci' ? Math.min(CI_HORIZON, scale.controlEpochs) : scale.controlEpochs;
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
@@ -84,11 +91,17 @@ export default defineClaim({
     // (1) where the median τ is lowest
     const medians = arms.map((a) => ({ rate: a.rate, median: median(tau(a.runs).map((t) => t ?? Infinity)) }));
     const lowest = medians.reduce((a, b) => (b.median < a.median ? b : a));
+    // a censored τ ranks worst; that decides the location only where its lower bound does too
+    const boundMedian = (a: { runs: RunResult[] }) => median(tau(a.runs).map((t, i) => t ?? bound(a.runs)[i]));
+    // (over the base run's horizon a censored ticket never generalised: worst is then what it is)
+    const open = fullHorizon ? [] : arms.filter((a) => a.rate !== lowest.rate && boundMedian(a) < lowest.median).map((a) => a.rate);
+    const isNear = (rate: number) => Math.abs(rate - PAPER_MIN) <= NEAR + 1e-9;
+    const candidates = [lowest.rate, ...open];
     const minimum: Statement = {
       name: `minimum of the median τ within ${NEAR} of k = ${PAPER_MIN}`,
-      state: Math.abs(lowest.rate - PAPER_MIN) <= NEAR + 1e-9 ? 'holds' : 'fails',
+      state: candidates.every(isNear) ? 'holds' : candidates.some(isNear) ? 'undecided' : 'fails',
       value: lowest.rate,
-      detail: `median τ by k: ${medians.map((m) => `${m.rate}: ${Number.isFinite(m.median) ? m.median.toFixed(2) : 'censored'}`).join(', ')}; lowest at k = ${lowest.rate}`,
+      detail: `median τ by k: ${medians.map((m) => `${m.rate}: ${Number.isFinite(m.median) ? m.median.toFixed(2) : 'censored'}`).join(', ')}; lowest at k = ${lowest.rate}${open.length ? `; censored values leave k = ${open.join(', ')} possibly lower` : ''}`,
     };
 
     // (2) the two arms of the U, against k = 0.7
