@@ -14,7 +14,7 @@ import { claimsRoot } from '../util/paths.ts';
  */
 
 /** The code a verdict depends on besides its runs: the claim API, its statistics and settings. */
-const CLAIM_CODE = ['src/claims/define.ts', 'src/claims/compare.ts', 'src/claims/figures.ts', 'src/stats', 'src/analysis', 'src/config/settings.ts', 'src/config/scale.ts'];
+const CLAIM_CODE = ['src/claims/define.ts', 'src/claims/compare.ts', 'src/claims/figures.ts', 'src/claims/horizon.ts', 'src/claims/statements.ts', 'src/stats', 'src/analysis', 'src/config/settings.ts', 'src/config/scale.ts'];
 
 export const claimFile = (id: string): string => join(claimsRoot(), `${id}.claim.ts`);
 
