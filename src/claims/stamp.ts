@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitCommit } from '../backend/info.ts';
 import { parseRunConfig } from '../config/schema.ts';
 import type { ClaimReport, OutcomeStamp } from '../report/types.ts';
 import { keyOf } from '../runs/execute.ts';
 import { codeVersion } from '../store/hash.ts';
-import { claimsRoot } from '../util/paths.ts';
+import { claimsRoot, packageRoot } from '../util/paths.ts';
 
 /**
  * An outcome is current when its claim file still exists, the claim's own code is what decided it,
@@ -13,8 +13,16 @@ import { claimsRoot } from '../util/paths.ts';
  * Anything else is shown as stale with the reason, never as a current verdict.
  */
 
-/** The code a verdict depends on besides its runs: the claim API, its statistics and settings. */
-const CLAIM_CODE = ['src/claims/define.ts', 'src/claims/compare.ts', 'src/claims/figures.ts', 'src/claims/horizon.ts', 'src/claims/statements.ts', 'src/stats', 'src/analysis', 'src/config/settings.ts', 'src/config/scale.ts'];
+/**
+ * The code a verdict depends on besides its runs: the claim API and every helper a claim may import
+ * from src/claims (a new helper file is covered without being listed), its statistics and settings.
+ * Left out: the modules that only run the suite or write the report, which cannot change a verdict.
+ */
+const SUITE_ONLY = new Set(['build-report.ts', 'global-setup.ts', 'plan.ts', 'progress.ts', 'results.ts', 'stamp.ts']);
+const claimCode = (): string[] => [
+  ...readdirSync(join(packageRoot(), 'src/claims')).filter((f) => f.endsWith('.ts') && !SUITE_ONLY.has(f)).sort().map((f) => `src/claims/${f}`),
+  'src/stats', 'src/analysis', 'src/config/settings.ts', 'src/config/scale.ts',
+];
 
 export const claimFile = (id: string): string => join(claimsRoot(), `${id}.claim.ts`);
 
@@ -22,7 +30,7 @@ export const claimFile = (id: string): string => join(claimsRoot(), `${id}.claim
 export function claimCodeVersion(id: string): string | null {
   const file = claimFile(id);
   // uncached: a claim file edited while a long-lived process (grok report --merge, a watcher) runs must show
-  return existsSync(file) ? codeVersion([file, ...CLAIM_CODE], { cache: false }) : null;
+  return existsSync(file) ? codeVersion([file, ...claimCode()], { cache: false }) : null;
 }
 
 export function stampOutcome(id: string, scale: string): OutcomeStamp {
