@@ -88,16 +88,23 @@ export function metricCurves(
 
 /** Per-seed τ for a ticket and its controls, censored controls drawn at their lower bound. */
 export function pairedTau(id: string, title: string, arms: Arm[]): FigureInput {
+  // a run that never memorised has no τ and no bound on it: it is named in the note, not drawn
+  const neverMemorised = arms.flatMap((arm) => arm.runs.filter((r) => r.milestones.tMem === null).map((r) => `${arm.name} seed ${r.config.data.seed}`));
   const data = arms.flatMap((arm) =>
-    arm.runs.map((r) => {
+    arm.runs.filter((r) => r.milestones.tMem !== null).map((r) => {
       const m = r.milestones;
-      const bound = m.horizon / Math.max(1, m.tMem ?? m.horizon);
+      const bound = m.horizon / Math.max(1, m.tMem!);
       return { arm: arm.name, seed: r.config.data.seed, value: m.tauGrok ?? bound, censored: m.tauGrok === null };
     }),
   );
+  const notes = [
+    data.some((d) => d.censored) ? '▲ = never reached 95 % test accuracy: drawn at the lower bound horizon / t_mem' : '',
+    neverMemorised.length ? `not drawn (never memorised, so no τ): ${neverMemorised.join(', ')}` : '',
+  ].filter(Boolean);
   return {
     id, title, kind: 'paired', data,
     encoding: { x: 'arm', y: 'value', detail: 'seed', yTitle: 'τ_grok = t_gen / t_mem (log)', yScale: 'log' },
-    censoredNote: data.some((d) => d.censored) ? '▲ = never reached 95 % test accuracy: drawn at the lower bound horizon / t_mem' : undefined,
+    censoredNote: notes.length ? notes.join('; ') : undefined,
   };
 }
+

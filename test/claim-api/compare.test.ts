@@ -31,3 +31,17 @@ describe('ticketBeatsControls: a control that never memorised', () => {
     expect(r.reason).toMatch(/never memorised, so no τ and left out: seed 2/);
   });
 });
+
+describe('pairedTau: a control that never memorised', () => {
+  it('is not drawn at τ = horizon / horizon = 1, and the note names it', async () => {
+    const { pairedTau } = await import('../../src/claims/figures.ts');
+    const fig = pairedTau('tau', 'τ', [
+      { name: 'ticket', runs: seeds.map((s) => run(s, 100, 150)) },
+      { name: 'ctrl', runs: seeds.map((s) => (s === 2 ? run(s, null, null) : run(s, 200, null))) },
+    ]);
+    const data = fig.data as { arm: string; seed: number; value: number; censored: boolean }[];
+    expect(data.filter((d) => d.arm === 'ctrl').map((d) => d.seed)).toEqual([0, 1, 3, 4]);
+    expect(data.every((d) => d.value !== 1)).toBe(true);
+    expect(fig.censoredNote).toMatch(/not drawn \(never memorised, so no τ\): ctrl seed 2/);
+  });
+});
