@@ -51,7 +51,7 @@ export default defineClaim({
   // the final WD-1 checkpoint rewound to θ0. At ci (frac 0.5, tickets 3000 epochs) the edge lies
   // past the tolerance; a longer horizon could only move it further up, the paper's frac 0.4 may not
   expectedFailure: (scale) => (scale.name === 'ci'
-    ? 'measured at ci (2026-12-02): on sweep seeds 5 and 6 every WD-0 ticket generalised at k = 0.79 … 0.84 (t_gen 210–360), so the critical ratio is ≥ 0.84, beyond 0.81 ± 0.02; k = 0.9 fails as the paper says (final test accuracy 0.869, 0.788); at k = 0.84, 4/5 WD-0 tickets vs 0/5 WD-0 dense models generalised (seed 3\'s ticket ended at 0.931), Fisher p = 0.024. frac 0.5 and the MLP, where the paper used frac 0.4 and possibly the transformer (spec §3.6): decided again at paper scale'
+    ? 'measured at ci (2026-12-02): on sweep seeds 5 and 6 every WD-0 ticket generalised at k = 0.79 … 0.84, so the critical ratio is ≥ 0.84, beyond 0.81 ± 0.02; k = 0.9 fails as the paper says (final test accuracy 0.929, 0.795); at k = 0.84, 5/5 WD-0 tickets vs 0/5 WD-0 dense models generalised, Fisher p = 0.004. frac 0.5 and the MLP, where the paper used frac 0.4 and possibly the transformer (spec §3.6): decided again at paper scale'
     : null),
 
   async decide({ scale, runAll, base }) {

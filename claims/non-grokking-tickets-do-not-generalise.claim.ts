@@ -62,7 +62,7 @@ export default defineClaim({
   // the base run's; spec §4.1 `-e t`): tickets taken shortly before t_gen do generalise at ci
   expectedFailure: (scale) =>
     scale.name === 'ci'
-      ? 'at ci (frac_train 0.5) 2 of 18 non-grokking tickets reach 95 % test accuracy within 2000 epochs: seed 2 from t = 8000 (dense test accuracy there 0.933, 110 epochs before its t_gen 8110) at 720, seed 4 from t = 6000 (0.895, 290 before t_gen 6290) at 1470, and seed 0 from t = 10000 (0.904) is at 0.947; every non-grokking ticket ends above the dense accuracy at its t (mean +0.15) and still rising, so a longer horizon can only add refutations. Their accuracy does track the dense model\'s (Pearson r = 0.97, p = 2e-11) and the grokking tickets generalise 17–49× faster in τ (Holm p ≤ 5e-5). Decided at paper scale (frac 0.4, tickets 30 000 epochs)'
+      ? 'at ci (frac_train 0.5, 2026-12-02) 3 of 19 non-grokking tickets reach 95 % test accuracy within 2000 epochs: seed 1 from t = 6000 (dense test accuracy there 0.947, 50 epochs before its t_gen 6050) at 590, seed 3 from t = 10000 (0.940, 80 before t_gen 10080) at 580, seed 4 from t = 6000 (0.883, 400 before t_gen 6400) at 1650. Their accuracy does track the dense model\'s (Pearson r = 0.957, p = 7e-11) and the grokking tickets generalise 20–52× faster in τ (Holm p ≤ 2e-4). Decided at paper scale (frac 0.4, tickets 30 000 epochs)'
       : null,
   async decide({ scale, setting, runAll, base, ticket: ticketOf }) {
     const horizon = horizonOf(scale);
