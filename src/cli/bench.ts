@@ -8,11 +8,14 @@ import { denseStepper } from '../train/steppers/dense.ts';
 import type { Command } from 'commander';
 import { givenFlags, inFlagTerms } from './flags.ts';
 
-/** Multiply-adds of one factorised training step (forward, hand-written backward), see mlp.ts. */
+/**
+ * Multiply-adds of one factorised training step (forward, hand-written backward), see mlp.ts: the
+ * matmuls only; Z and dPt are row lookups and a scatter-add (B·d_model additions each).
+ */
 export function stepMacs(p: number, dEmb: number, dModel: number, B: number): number {
   const weights = p * dEmb * dModel; // each of Pt, Qt, dW_E, dW_in, dW_out, dW_U
-  const batch = B * p * dModel; // each of Z, logits, dQt, dH, dPt
-  return 6 * weights + 5 * batch;
+  const batch = B * p * dModel; // each of logits, dQt, dH
+  return 6 * weights + 3 * batch;
 }
 
 export interface BenchResult {
