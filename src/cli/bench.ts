@@ -28,6 +28,7 @@ export interface BenchResult {
   gflops: number | null;
   setting: string;
   profile?: { kernelMsPerStep: number; kernelsPerStep: number; rows: KernelRow[] };
+  population?: PopulationProbe;
 }
 
 /**
@@ -35,7 +36,7 @@ export interface BenchResult {
  * full batch) with the real training loop, test evaluation switched off. Time = (run of
  * warmup+steps) − (run of warmup), so start-up, uploads and the final evaluation cancel out.
  */
-export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = { data: { task: 'add', p: 67, fracTrain: 0.4, seed: 0 } }, profileSteps = 0): Promise<BenchResult> {
+export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = { data: { task: 'add', p: 67, fracTrain: 0.4, seed: 0 } }, profileSteps = 0, population = 0): Promise<BenchResult> {
   if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 1)) throw new RangeError(`bench: steps (${steps}) and warmup (${warmup}) must be positive integers`);
   // not initBackend: the result names the backend, which initBackend would announce again on stderr
   const d = await chooseBackend(parseBackendChoice(process.env.GROK_BACKEND));
@@ -58,6 +59,7 @@ export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = 
   const long = await time(warmup + steps);
   const msPerStep = (long - short) / steps;
   const profile = profileSteps > 0 ? await kernelProfile(async () => { await time(profileSteps); }, profileSteps) : undefined;
+  const pop = population > 0 ? await populationProbe(population, (profile ?? (await kernelProfile(async () => { await time(20); }, 20))).rows) : undefined;
   const dims = layout.dims;
   const flopsPerStep = model.name === 'mlp' ? 2 * stepMacs(dims.p, dims.dEmb, dims.dModel, split.train.n) : null;
   const sizes = Object.entries(dims).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -66,6 +68,51 @@ export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = 
     gflops: flopsPerStep === null ? null : flopsPerStep / (msPerStep * 1e6),
     setting: `${model.name} on ${task.name}: ${sizes}, ${split.train.n} train examples, full batch, AdamW`,
     ...(profile ? { profile } : {}),
+    ...(pop ? { population: pop } : {}),
+  };
+}
+
+/** The matmuls of one step done for a population of n runs: n separate products, or one batched. */
+export interface PopulationProbe {
+  n: number;
+  rows: { shapes: string; callsPerStep: number; singleMs: number; batchedMs: number }[];
+  /** Σ calls × time of the step's matmuls per run: n singles / n, and one batched product / n. */
+  singleMsPerRunStep: number;
+  batchedMsPerRunStep: number;
+}
+
+/**
+ * Would training n runs of this shape as one batched program (stacked [n, …] tensors) pay on this
+ * backend? Times each matmul shape a step uses (from the profile) as n separate products and as one
+ * batched product, per run. Matmuls only: the elementwise kernels would run on n-times larger
+ * tensors at about the same cost per element, their fixed cost per kernel shared by the n runs.
+ */
+export async function populationProbe(n: number, rows: KernelRow[], reps = 30): Promise<PopulationProbe> {
+  const timeMs = (f: () => tf.Tensor): number => {
+    for (let i = 0; i < 3; i++) tf.tidy(() => { f().dataSync(); });
+    const t = performance.now();
+    for (let i = 0; i < reps; i++) tf.tidy(() => { f().dataSync(); });
+    return (performance.now() - t) / reps;
+  };
+  const out: PopulationProbe['rows'] = [];
+  // shapes run less than once a step (the final evaluation's) are left out
+  for (const r of rows.filter((x) => x.kernel === 'BatchMatMul' && Math.round(x.callsPerStep) >= 1)) {
+    const dims = [...r.shapes.matchAll(/\[([\d,]+)\]/g)].map((m) => m[1].split(',').map(Number));
+    if (dims.length !== 2 || dims[0].length !== 2 || dims[1].length !== 2) continue;
+    const [[m, k], [, q]] = dims;
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, q]);
+    const an = tf.randomNormal([n, m, k]);
+    const bn = tf.randomNormal([n, k, q]);
+    const singleMs = timeMs(() => tf.matMul(a, b));
+    const batchedMs = timeMs(() => tf.matMul(an, bn));
+    tf.dispose([a, b, an, bn]);
+    out.push({ shapes: r.shapes, callsPerStep: Math.round(r.callsPerStep), singleMs, batchedMs });
+  }
+  return {
+    n, rows: out,
+    singleMsPerRunStep: out.reduce((s, r) => s + r.callsPerStep * r.singleMs, 0),
+    batchedMsPerRunStep: out.reduce((s, r) => s + r.callsPerStep * r.batchedMs, 0) / n,
   };
 }
 
@@ -95,12 +142,12 @@ export async function kernelProfile(run: () => Promise<void>, steps: number): Pr
   return { kernelMsPerStep: total / steps, kernelsPerStep: info.kernels.length / steps, rows };
 }
 
-export interface BenchOptions { steps: number; warmup: number; model?: string; task: string; frac: number; json?: boolean; profile?: number }
+export interface BenchOptions { steps: number; warmup: number; model?: string; task: string; frac: number; json?: boolean; profile?: number; population?: number }
 
 export async function benchCommand(o: BenchOptions, cmd: Command): Promise<number> {
   const input = { data: { task: o.task, p: 67, fracTrain: o.frac, seed: 0 }, model: o.model === undefined ? undefined : { name: o.model } };
   await inFlagTerms(givenFlags(cmd), () => denseRun(input)); // a bad --frac or --model, named as such, before the backend loads
-  const r = await bench(o.steps, o.warmup, input, o.profile ?? 0);
+  const r = await bench(o.steps, o.warmup, input, o.profile ?? 0, o.population ?? 0);
   if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     process.stdout.write(`${r.setting}\nbackend: ${r.backend}\n${r.msPerStep.toFixed(3)} ms/step over ${r.steps} steps (after ${r.warmup} warm-up)\n`);
@@ -111,6 +158,13 @@ export async function benchCommand(o: BenchOptions, cmd: Command): Promise<numbe
       process.stdout.write(`${'ms/step'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(5)}  kernel [input shapes]\n`);
       for (const row of p.rows.slice(0, 20)) process.stdout.write(`${row.msPerStep.toFixed(3).padStart(8)} ${(100 * row.share).toFixed(1).padStart(5)}% ${row.callsPerStep.toFixed(0).padStart(5)}  ${row.kernel} ${row.shapes}\n`);
       if (p.rows.length > 20) process.stdout.write(`(${p.rows.length - 20} more rows: --json lists all)\n`);
+    }
+    if (r.population) {
+      const q = r.population;
+      process.stdout.write(`\npopulation of ${q.n}: the step's matmuls per run, ${q.n} separate products vs one batched [${q.n}, …] product\n`);
+      for (const row of q.rows) process.stdout.write(`  ${row.shapes.padEnd(22)} ×${row.callsPerStep}  single ${row.singleMs.toFixed(3)} ms  batched ${(row.batchedMs / q.n).toFixed(3)} ms/run\n`);
+      const pays = q.batchedMsPerRunStep < q.singleMsPerRunStep;
+      process.stdout.write(`  per run-step: ${q.singleMsPerRunStep.toFixed(3)} ms alone, ${q.batchedMsPerRunStep.toFixed(3)} ms in the population: ${pays ? 'batching pays on this backend' : 'batching does not pay on this backend'}\n`);
     }
   }
   return 0;
