@@ -1,7 +1,8 @@
 import { rowPeriodicity, torchRows, type RowPeriodicity } from '../src/analysis/mask-periodicity.ts';
+import { paiJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import type { Scale } from '../src/config/scale.ts';
-import { denseRun, derivedRun, ticketRun } from '../src/config/schema.ts';
+import { denseRun, ticketRun } from '../src/config/schema.ts';
 import { PAI_METHODS } from '../src/prune/scores.ts';
 import { maskRuns } from '../src/report/spec-mask.ts';
 import type { FigureInput } from '../src/report/types.ts';
@@ -85,10 +86,7 @@ export default defineClaim({
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const jobs = dense.flatMap((d, i) => [
       { config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` },
-      ...PAI_METHODS.map((scorer) => ({
-        config: derivedRun(d.config, { method: 'pai', scorer, scoreAt: 'init', keepFraction: KEEP, scoreSeed: scale.seeds[i] }, { epochs: scale.controlEpochs }),
-        label: `${scorer} seed ${scale.seeds[i]}`,
-      })),
+      ...paiJobs(d.config, KEEP, scale.seeds[i], { epochs: scale.controlEpochs }),
     ]);
     const out = await runAll(jobs);
     const stride = 1 + PAI_METHODS.length;

@@ -1,7 +1,8 @@
+import { normMatchedJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { metricCurves } from '../src/claims/figures.ts';
 import type { Scale } from '../src/config/scale.ts';
-import { denseRun, derivedRun } from '../src/config/schema.ts';
+import { denseRun } from '../src/config/schema.ts';
 import type { FigureInput } from '../src/report/types.ts';
 import type { RunResult } from '../src/runs/execute.ts';
 import { holm } from '../src/stats/holm.ts';
@@ -62,8 +63,7 @@ export default defineClaim({
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const jobs = dense.flatMap((d, i) => [
       { config: ticketOf(d.config, KEEP), label: `ticket seed ${scale.seeds[i]}` },
-      { config: derivedRun(d.config, { method: 'normMatched', norm: 'l1', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L1-matched seed ${scale.seeds[i]}` },
-      { config: derivedRun(d.config, { method: 'normMatched', norm: 'l2', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L2-matched seed ${scale.seeds[i]}` },
+      ...normMatchedJobs(d.config, KEEP, scale.seeds[i], { epochs: scale.controlEpochs }),
     ]);
     const out = await runAll(jobs);
     const others = [

@@ -1,7 +1,8 @@
 import { ticketBeatsControls } from '../src/claims/compare.ts';
+import { normMatchedJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, metricCurves, pairedTau } from '../src/claims/figures.ts';
-import { denseRun, derivedRun } from '../src/config/schema.ts';
+import { denseRun } from '../src/config/schema.ts';
 
 /**
  * Claim 2 (paper §4.1, Fig. 5a, Fig. 6, Fig. 10): dense models started from θ0 scaled to the
@@ -32,8 +33,7 @@ export default defineClaim({
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const jobs = dense.flatMap((d, i) => [
       { config: ticketOf(d.config, KEEP), label: `ticket seed ${scale.seeds[i]}` },
-      { config: derivedRun(d.config, { method: 'normMatched', norm: 'l1', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L1-matched seed ${scale.seeds[i]}` },
-      { config: derivedRun(d.config, { method: 'normMatched', norm: 'l2', ratio: 'paper', keepFraction: KEEP }, { epochs: scale.controlEpochs }), label: `dense L2-matched seed ${scale.seeds[i]}` },
+      ...normMatchedJobs(d.config, KEEP, scale.seeds[i], { epochs: scale.controlEpochs }),
     ]);
     const out = await runAll(jobs);
     const ticket = out.filter((_, i) => i % 3 === 0);

@@ -1,7 +1,8 @@
+import { normMatchedJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { versusBase } from '../src/claims/versus-base.ts';
-import { denseRun, derivedRun } from '../src/config/schema.ts';
+import { denseRun } from '../src/config/schema.ts';
 
 /**
  * Claim 2b (paper §4.1, Fig. 5a, 10, 15): the norm-matched dense models keep the base model's
@@ -36,11 +37,8 @@ export default defineClaim({
 
   async decide({ scale, runAll, base }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
-    const jobs = dense.flatMap((d, i) => (['l1', 'l2'] as const).map((norm) => ({
-      // the base's own horizon (derivedRun keeps it)
-      config: derivedRun(d.config, { method: 'normMatched', norm, ratio: 'paper', keepFraction: KEEP }),
-      label: `dense ${norm.toUpperCase()}-matched seed ${scale.seeds[i]}`,
-    })));
+    // the base's own horizon (no epoch override)
+    const jobs = dense.flatMap((d, i) => normMatchedJobs(d.config, KEEP, scale.seeds[i]));
     const out = await runAll(jobs);
     const l1 = out.filter((_, i) => i % 2 === 0);
     const l2 = out.filter((_, i) => i % 2 === 1);

@@ -1,7 +1,8 @@
 import { ticketBeatsControls } from '../src/claims/compare.ts';
+import { paiJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedTau } from '../src/claims/figures.ts';
-import { denseRun, derivedRun, ticketRun } from '../src/config/schema.ts';
+import { denseRun, ticketRun } from '../src/config/schema.ts';
 import { PAI_METHODS as PAI_SCORERS } from '../src/prune/scores.ts';
 
 /**
@@ -31,10 +32,7 @@ export default defineClaim({
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
     const jobs = dense.flatMap((d, i) => [
       { config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` },
-      ...PAI_SCORERS.map((scorer) => ({
-        config: derivedRun(d.config, { method: 'pai', scorer, scoreAt: 'init', keepFraction: KEEP, scoreSeed: scale.seeds[i] }, { epochs: scale.controlEpochs }),
-        label: `${scorer} seed ${scale.seeds[i]}`,
-      })),
+      ...paiJobs(d.config, KEEP, scale.seeds[i], { epochs: scale.controlEpochs }),
     ]);
     const out = await runAll(jobs);
     const stride = 1 + PAI_SCORERS.length;

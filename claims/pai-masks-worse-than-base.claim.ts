@@ -1,7 +1,8 @@
+import { paiJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { versusBase } from '../src/claims/versus-base.ts';
-import { denseRun, derivedRun } from '../src/config/schema.ts';
+import { denseRun } from '../src/config/schema.ts';
 import { PAI_METHODS as PAI_SCORERS } from '../src/prune/scores.ts';
 
 /**
@@ -32,11 +33,8 @@ export default defineClaim({
 
   async decide({ scale, runAll, base }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
-    const jobs = dense.flatMap((d, i) => PAI_SCORERS.map((scorer) => ({
-      // the base's own horizon (derivedRun keeps it)
-      config: derivedRun(d.config, { method: 'pai', scorer, scoreAt: 'init', keepFraction: KEEP, scoreSeed: scale.seeds[i] }),
-      label: `${scorer} seed ${scale.seeds[i]}`,
-    })));
+    // the base's own horizon (no epoch override)
+    const jobs = dense.flatMap((d, i) => paiJobs(d.config, KEEP, scale.seeds[i]));
     const out = await runAll(jobs);
     const pai = PAI_SCORERS.map((scorer, k) => ({ name: scorer, runs: out.filter((_, i) => i % PAI_SCORERS.length === k) }));
     const r = versusBase(dense, pai, { direction: 'slower' });
