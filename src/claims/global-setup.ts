@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { currentScale, type Scale } from '../config/scale.ts';
 import { getSetting, selectedSettings, settingAt } from '../config/settings.ts';
+import { populationChoice } from '../config/population.ts';
 import { workerCount } from '../config/workers.ts';
 import { outcomeKey } from './define.ts';
 import { discoverClaims } from './plan.ts';
@@ -49,6 +50,7 @@ export default async function setup(project: TestProject) {
   try {
     scale = currentScale();
     workerCount();
+    populationChoice();
     const selected = selectedSettings();
     const claims = await discoverClaims();
     pairs = claims.flatMap((c) => c.settings.filter((s) => !selected || selected.has(s)).map((s) => outcomeKey(c.id, s)));

@@ -1,5 +1,6 @@
 import { parseBackendChoice } from '../backend/choice.ts';
 import { currentScale } from '../config/scale.ts';
+import { populationChoice } from '../config/population.ts';
 import { workerCount } from '../config/workers.ts';
 
 /**
@@ -10,4 +11,5 @@ export function checkEnvironment(): void {
   parseBackendChoice(process.env.GROK_BACKEND);
   currentScale();
   workerCount();
+  populationChoice();
 }

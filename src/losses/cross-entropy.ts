@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../models/types.ts';
+import type { Examples } from '../tasks/types.ts';
 import { registerLoss } from './registry.ts';
 
 /** Class targets: one-hot labels Y [B, C], 1 − Y, and the labels for accuracy. */
@@ -25,8 +26,9 @@ type CeBatch = Pick<CrossEntropyTargets, 'Y' | 'notY'> & { n: number };
  * drives grokking; the authors avoid this by computing the loss in float64 (spec §3.1).
  */
 export function crossEntropyGrad(logits: tf.Tensor2D, batch: CeBatch): tf.Tensor2D {
+  // axis −1: the classes, also of a population's [N, B, C] output
   const others = tf.mul(tf.softmax(logits), batch.notY);
-  const atLabel = tf.mul(batch.Y, tf.sum(others, 1, true));
+  const atLabel = tf.mul(batch.Y, tf.sum(others, -1, true));
   return tf.div(flushBelow(tf.sub(others, atLabel), batch.n * FLT_MIN), batch.n) as tf.Tensor2D;
 }
 
@@ -48,20 +50,51 @@ export function flushBelow(t: tf.Tensor2D, limit: number): tf.Tensor2D {
   return tf.tidy(() => tf.mul(t, tf.step(tf.sub(tf.abs(t), tf.scalar(limit)))) as tf.Tensor2D);
 }
 
-/** Mean cross-entropy, via a stable log-sum-exp (float32; the authors cast to float64, spec §3.1). */
-export function crossEntropyLoss(logits: tf.Tensor2D, batch: CeBatch): tf.Scalar {
-  const logp = tf.sub(logits, tf.logSumExp(logits, 1, true));
-  return tf.div(tf.neg(tf.sum(tf.mul(logp, batch.Y))), batch.n) as tf.Scalar;
+/**
+ * Mean cross-entropy, via a stable log-sum-exp (float32; the authors cast to float64, spec §3.1).
+ * A scalar for logits [B, C]; one mean per lane [N] for a population's [N, B, C], summed over the
+ * same B·C entries in the same order as each run alone.
+ */
+export function crossEntropyLoss(logits: tf.Tensor2D, batch: CeBatch): tf.Tensor {
+  const logp = tf.sub(logits, tf.logSumExp(logits, -1, true));
+  return tf.div(tf.neg(tf.sum(tf.mul(logp, batch.Y), [-2, -1])), batch.n);
 }
 
 /** Fraction of rows whose argmax (first index on ties, as torch) is the label. */
 export function accuracy(logits: tf.Tensor2D, batch: { n: number; labels: Int32Array }): number {
-  const am = tf.argMax(logits, 1);
+  return laneAccuracy(logits, batch)[0];
+}
+
+/** The accuracy of each lane of [N, B, C] logits (labels: N·B, lane by lane), or of [B, C] as one lane. */
+export function laneAccuracy(logits: tf.Tensor2D, batch: { n: number; labels: Int32Array }): number[] {
+  const am = tf.argMax(logits, -1);
   const pred = am.dataSync();
   am.dispose();
-  let correct = 0;
-  for (let i = 0; i < batch.n; i++) if (pred[i] === batch.labels[i]) correct++;
-  return correct / batch.n;
+  const lanes = pred.length / batch.n;
+  return Array.from({ length: lanes }, (_, lane) => {
+    let correct = 0;
+    for (let i = lane * batch.n; i < (lane + 1) * batch.n; i++) if (pred[i] === batch.labels[i]) correct++;
+    return correct / batch.n;
+  });
+}
+
+/**
+ * A population's targets. Runs that share their data (one Examples object) share Y and 1 − Y,
+ * [B, C], broadcast over the lanes; otherwise they are stacked [N, B, C].
+ */
+function laneTargets(exs: Examples[], classes: number): CrossEntropyTargets {
+  const labels = exs.map((e) => {
+    if (!e.labels) throw new Error('loss crossEntropy: the task gives no class labels');
+    return e.labels;
+  });
+  const all = new Int32Array(labels.reduce((a, l) => a + l.length, 0));
+  labels.forEach((l, i) => all.set(l, i * l.length));
+  if (exs.every((e) => e === exs[0])) return { ...crossEntropyTargets(labels[0], classes), labels: all };
+  const t = crossEntropyTargets(all, classes);
+  const shape = [exs.length, exs[0].n, classes];
+  const stacked = { Y: tf.reshape(t.Y, shape) as unknown as tf.Tensor2D, notY: tf.reshape(t.notY, shape) as unknown as tf.Tensor2D, labels: all };
+  tf.dispose([t.Y, t.notY]);
+  return stacked;
 }
 
 registerLoss({
@@ -75,4 +108,8 @@ registerLoss({
   value: (out, batch) => crossEntropyLoss(out, batch as Batch & CeBatch),
   grad: (out, batch) => crossEntropyGrad(out, batch as Batch & CeBatch),
   accuracy: (out, batch) => accuracy(out, batch as Batch & { labels: Int32Array }),
+  lanes: {
+    targets: (exs, outputSize) => ({ ...laneTargets(exs, outputSize) }),
+    accuracy: (out, batch) => laneAccuracy(out, batch as Batch & { labels: Int32Array }),
+  },
 });

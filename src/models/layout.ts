@@ -105,3 +105,29 @@ export function toFlat(params: Params, layout: Layout): Float32Array {
   params.forEach((t, i) => out.set(t.dataSync() as Float32Array, layout.layers[i].offset));
   return out;
 }
+
+/**
+ * A population's flat vectors stacked layer by layer: layer l of lane n at N·offset_l + n·size_l.
+ * This is the order of `toFlat` over lane-stacked tensors [N, …shape], so AdamW's flat state of a
+ * population is one of these.
+ */
+export function stackLanes(flats: Float32Array[], layout: Layout): Float32Array {
+  const n = flats.length;
+  const out = new Float32Array(n * layout.size);
+  for (const l of layout.layers) flats.forEach((f, lane) => out.set(f.subarray(l.offset, l.offset + l.size), n * l.offset + lane * l.size));
+  return out;
+}
+
+/** Lane `lane` of a stacked vector of `lanes` lanes, as that run's own flat vector. */
+export function laneOf(stacked: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, layout: Layout, lanes: number, lane: number): Float32Array {
+  const out = new Float32Array(layout.size);
+  for (const l of layout.layers) out.set(stacked.subarray(lanes * l.offset + lane * l.size, lanes * l.offset + (lane + 1) * l.size), l.offset);
+  return out;
+}
+
+/** A population's parameters: one tensor [N, …shape] per layer (typed as Params: the models are rank-generic). */
+export function toLaneParams(flats: Float32Array[], layout: Layout): Params {
+  const stacked = stackLanes(flats, layout);
+  const n = flats.length;
+  return layout.layers.map((l) => tf.tensor(stacked.subarray(n * l.offset, n * (l.offset + l.size)), [n, ...l.shape]) as unknown as tf.Tensor2D);
+}

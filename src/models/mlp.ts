@@ -66,11 +66,15 @@ export interface MlpInputs {
   AB: tf.Tensor2D;
 }
 
-export function mlpInputs(a: Int32Array, b: Int32Array, p: number): MlpInputs {
-  const n = a.length;
-  for (let i = 0; i < n; i++) {
+function checkTokens(a: Int32Array, b: Int32Array, p: number): void {
+  for (let i = 0; i < a.length; i++) {
     if (!(a[i] >= 0 && a[i] < p && b[i] >= 0 && b[i] < p)) throw new RangeError(`mlp inputs: pair ${i} is (${a[i]}, ${b[i]}); tokens must lie in 0…${p - 1}`);
   }
+}
+
+export function mlpInputs(a: Int32Array, b: Int32Array, p: number): MlpInputs {
+  const n = a.length;
+  checkTokens(a, b, p);
   const ab = new Int32Array(2 * n);
   ab.set(a, 0);
   ab.set(b, n);
@@ -106,7 +110,12 @@ export type ForwardCache = {
   out: tf.Tensor2D; // logits [B, p]
 };
 
-/** `eff` are the masked parameters (θ ⊙ M); call inside tf.tidy. */
+/**
+ * `eff` are the masked parameters (θ ⊙ M); call inside tf.tidy. The same code trains a population:
+ * with every matrix stacked [N, …] and the lane inputs of `mlpLaneInputs`, matMul is batched per
+ * lane, gatherND reads and scatterND writes lane n's rows only, and each lane computes exactly
+ * the kernels of its run alone.
+ */
 export function forward(eff: Params, batch: Pick<MlpInputs, 'A' | 'Bi'>): ForwardCache {
   const layers = asLayers(eff);
   const Pt = tf.matMul(layers.Et, layers.Ain);
@@ -121,14 +130,47 @@ export function forward(eff: Params, batch: Pick<MlpInputs, 'A' | 'Bi'>): Forwar
 export function backward(cache: ForwardCache, G: tf.Tensor2D, batch: Pick<MlpInputs, 'AB'>): Params {
   const { layers, Z, H, Qt } = cache;
   const { U, Et, Ain, Bt } = layers;
-  const dQt = tf.matMul(tf.transpose(H), G);
-  const dZ = tf.mul(tf.matMul(G, tf.transpose(Qt)), tf.step(Z)) as tf.Tensor2D;
-  const dPt = tf.scatterND(batch.AB, tf.concat([dZ, dZ], 0), [Et.shape[0], dZ.shape[1]]) as tf.Tensor2D;
-  const dU = tf.matMul(tf.transpose(Bt), dQt);
-  const dEt = tf.matMul(dPt, tf.transpose(Ain));
-  const dAin = tf.matMul(tf.transpose(Et), dPt);
-  const dBt = tf.matMul(dQt, tf.transpose(U));
+  const lanes = Z.rank === 3;
+  // the last two axes are a lane's matrix; a population keeps its lane axis first
+  const tr = (t: tf.Tensor2D) => (lanes ? tf.transpose(t, [0, 2, 1]) : tf.transpose(t)) as tf.Tensor2D;
+  const dQt = tf.matMul(tr(H), G);
+  const dZ = tf.mul(tf.matMul(G, tr(Qt)), tf.step(Z)) as tf.Tensor2D;
+  const dModel = Z.shape[Z.rank - 1];
+  // rows a then b of each lane, in the order of its run alone, so duplicates sum in the same order
+  const updates = lanes ? tf.reshape(tf.concat([dZ, dZ], 1), [-1, dModel]) : tf.concat([dZ, dZ], 0);
+  const dPt = tf.scatterND(batch.AB, updates, [...Et.shape.slice(0, -1), dModel] as unknown as [number, number]) as tf.Tensor2D;
+  const dU = tf.matMul(tr(Bt), dQt);
+  const dEt = tf.matMul(dPt, tr(Ain));
+  const dAin = tf.matMul(tr(Et), dPt);
+  const dBt = tf.matMul(dQt, tr(U));
   return [dU, dEt, dAin, dBt] as Params;
+}
+
+/**
+ * A population's inputs: lane n's pairs as (n, token) indices, A and Bi [N, B, 2] for the row
+ * lookups into Pt [N, p, d_model], AB [N·2B, 2] for the scatter-add into dPt (lane by lane, a then
+ * b, as one run's AB).
+ */
+export function mlpLaneInputs(pairs: { a: Int32Array; b: Int32Array }[], p: number): MlpInputs {
+  const lanes = pairs.length;
+  const n = pairs[0].a.length;
+  const A = new Int32Array(lanes * n * 2), Bi = new Int32Array(lanes * n * 2), AB = new Int32Array(lanes * 2 * n * 2);
+  pairs.forEach(({ a, b }, lane) => {
+    checkTokens(a, b, p);
+    for (let i = 0; i < n; i++) {
+      const o = (lane * n + i) * 2;
+      A[o] = lane; A[o + 1] = a[i];
+      Bi[o] = lane; Bi[o + 1] = b[i];
+      const oa = (lane * 2 * n + i) * 2, ob = (lane * 2 * n + n + i) * 2;
+      AB[oa] = lane; AB[oa + 1] = a[i];
+      AB[ob] = lane; AB[ob + 1] = b[i];
+    }
+  });
+  return {
+    A: tf.tensor3d(A, [lanes, n, 2], 'int32') as unknown as tf.Tensor2D,
+    Bi: tf.tensor3d(Bi, [lanes, n, 2], 'int32') as unknown as tf.Tensor2D,
+    AB: tf.tensor2d(AB, [lanes * 2 * n, 2], 'int32'),
+  };
 }
 
 export const MlpSchema = z.strictObject({
@@ -153,6 +195,9 @@ registerModel<MlpConfig>({
   inputs(ex, layout) {
     const t = ex as TokenExamples;
     return { ...mlpInputs(t.tokens[0], t.tokens[1], layout.dims.p) };
+  },
+  lanes: {
+    inputs: (exs, layout) => ({ ...mlpLaneInputs(exs.map((e) => ({ a: (e as TokenExamples).tokens[0], b: (e as TokenExamples).tokens[1] })), layout.dims.p) }),
   },
   forward: (params, batch) => forward(params, batch as Batch & MlpInputs),
   backward: (fwd, G, batch) => backward(fwd as unknown as ForwardCache, G, batch as Batch & MlpInputs),

@@ -40,6 +40,13 @@ export interface ModelDef<C = any> extends Registered {
    * own file and is property-tested against autodiff on the same model.
    */
   backward?(fwd: Forward, G: tf.Tensor2D, batch: Batch, layout: Layout): Params;
+  /**
+   * Present when `forward` and `backward` also train a population: each parameter with a leading
+   * lane axis [N, …shape], these inputs (one example set per lane, all of one size; the same object
+   * where runs share their data), and an output [N, B, outputSize]. Lane n must compute what the
+   * model computes for run n alone, in the same order of operations (test/train/population.test.ts).
+   */
+  lanes?: { inputs(exs: Examples[], layout: Layout): Record<string, tf.Tensor> };
   /** Bytes of the largest intermediate per example, for the memory bound (default: outputSize·4·8). */
   bytesPerExample?(layout: Layout): number;
 }

@@ -1,4 +1,4 @@
-import { currentBackend, initBackend } from '../backend/choose.ts';
+import { currentBackend, initBackend, type BackendDecision } from '../backend/choose.ts';
 import { backendId, environment, type Environment } from '../backend/info.ts';
 import { defaultRun, parseRunConfig, resolve, type DenseRunConfig, type RunConfig, type RunConfigInput } from '../config/schema.ts';
 import { derivations } from '../derive/index.ts';
@@ -11,7 +11,8 @@ import { assertMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
 import { canonicalJson, codeVersion, runKey } from '../store/hash.ts';
 import { openRun, RunStore, type RunContext } from '../store/store.ts';
 import { tasks } from '../tasks/index.ts';
-import { trainLoop, type Progress, type ResumeState, type RunLog } from '../train/loop.ts';
+import { canTrainInLanes, trainLoop, type Progress, type ResumeState, type RunIO, type RunLog } from '../train/loop.ts';
+import type { Split } from '../tasks/types.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
 import { stepsPerEpoch } from '../train/minibatch.ts';
 import { denseStepper } from '../train/steppers/dense.ts';
@@ -58,6 +59,8 @@ export interface RunMeta {
   /** normMatched runs: the factor θ0 was scaled by. */
   normRatio?: number;
   resumedFromEpoch?: number;
+  /** Trained as lane `lane` of a population of `size` runs (durationMs is then the population's). */
+  population?: PopulationMeta;
 }
 
 export interface RunResult {
@@ -81,6 +84,23 @@ export interface RunOptions {
   resumeEvery?: number;
   /** Test hook: stop after this epoch as if the process were killed. */
   stopAfterEpoch?: number;
+  /** Train as a lane of this population when the run can (src/runs/population.ts). */
+  population?: { group: PopulationGroup; index: number };
+}
+
+/** How a population member meets the others (src/runs/population.ts implements it). */
+export interface PopulationGroup {
+  /** Trains with the others once every member has joined or left; null: too late, train alone. */
+  join(index: number, run: PreparedRun): Promise<{ log: RunLog | null; lanes?: PopulationMeta }> | null;
+  /** This member trains alone or not at all (found in the store, locked elsewhere, not lane-capable, failed). */
+  leave(index: number): void;
+}
+
+/** Recorded in meta.json of a run trained as a lane: an execution detail, not part of the run's key. */
+export interface PopulationMeta {
+  /** Runs trained together. */
+  size: number;
+  lane: number;
 }
 
 let defaultStore: RunStore | undefined;
@@ -166,10 +186,29 @@ export async function runMask(run: { dir: string; config: RunConfig }): Promise<
   return loadStateDict(run, 'mask', MASK_PREFIX);
 }
 
-async function compute(config: RunConfig, key: string, ctx: RunContext, opts: RunOptions, store: RunStore): Promise<void> {
+/** A run ready for its first (or resumed) step: data, its start, where its files go. */
+export interface PreparedRun {
+  config: RunConfig;
+  label: string;
+  resolved: ReturnType<typeof resolve>;
+  split: Split;
+  prepared: Prepared;
+  io: RunIO;
+  /** The resume file's step, 0 for a fresh run: a population's runs must share it. */
+  resumeStep: number;
+  /** Interrupting the run loses at most this many epochs. */
+  resumeEvery: number;
+  extra: Partial<RunMeta>;
+  started: number;
+  decision: BackendDecision;
+  ctx: RunContext;
+}
+
+async function prepareRun(config: RunConfig, key: string, ctx: RunContext, opts: RunOptions, store: RunStore): Promise<PreparedRun> {
   const started = Date.now();
   const decision = await initBackend();
-  const { task, model, loss, shape, layout } = resolve(config);
+  const resolved = resolve(config);
+  const { task, model, loss, shape, layout } = resolved;
   const { task: _name, ...dataFields } = config.data;
   const split = task.make(dataFields);
 
@@ -178,7 +217,7 @@ async function compute(config: RunConfig, key: string, ctx: RunContext, opts: Ru
   const extra: Partial<RunMeta> = {};
   const d = config.derive;
   if (d) {
-    const base = await getRun(d.base, { ...opts, store, stopAfterEpoch: undefined, label: `${opts.label ?? 'run'} › base` });
+    const base = await getRun(d.base, { ...opts, store, stopAfterEpoch: undefined, population: undefined, label: `${opts.label ?? 'run'} › base` });
     prepared = await derivations.get(d.method).prepare({
       derive: d, model, loss, layout, split, outputSize: shape.outputSize, optim: config.optim,
       baseSnapshot: (epoch) => snapshot(base, epoch),
@@ -197,30 +236,79 @@ async function compute(config: RunConfig, key: string, ctx: RunContext, opts: Ru
   const resume = await ctx.loadResume();
   // the resume state counts optimiser steps; a minibatch epoch takes several
   const perEpoch = config.batchSize > 0 ? stepsPerEpoch(split.train.n, config.batchSize) : 1;
-  if (resume) extra.resumedFromEpoch = Number(resume.meta.step) / perEpoch;
-  const log = await trainLoop(
-    {
-      model, loss, layout, split, outputSize: shape.outputSize,
-      stepper: prepared.stepper ?? denseStepper({ layout, theta0: prepared.theta0, mask: prepared.mask ?? null, optim: config.optim }),
-      epochs: config.epochs, evalEvery: config.evalEvery, snapshotEvery: config.snapshotEvery,
-      ...(config.batchSize > 0 ? { minibatch: { size: config.batchSize, seed: config.initSeed } } : {}),
-    },
-    {
-      resumeEvery: opts.resumeEvery ?? Math.max(config.evalEvery, Math.min(1000, config.snapshotEvery)),
-      stopAfterEpoch: opts.stopAfterEpoch,
-      loadResume: async () => (resume ? decodeResume(resume.tensors, { step: Number(resume.meta.step) }) : null),
+  const resumeStep = resume ? Number(resume.meta.step) : 0;
+  if (resume) extra.resumedFromEpoch = resumeStep / perEpoch;
+  return {
+    config, label: opts.label ?? 'run', resolved, split, prepared, resumeStep, extra, started, decision, ctx,
+    resumeEvery: opts.resumeEvery ?? Math.max(config.evalEvery, Math.min(1000, config.snapshotEvery)),
+    io: {
+      loadResume: async () => (resume ? decodeResume(resume.tensors, { step: resumeStep }) : null),
       saveResume: async (s) => {
         const { tensors, meta } = encodeResume(s);
         await ctx.saveResume(tensors, meta);
       },
       saveSnapshot: (epoch, theta) => ctx.saveCheckpoint(String(epoch), toStateDict(layout, theta), checkpointMeta(key, layout, { epoch })),
-      onProgress: opts.onProgress ? (p) => opts.onProgress!(opts.label ?? 'run', p) : undefined,
+    },
+  };
+}
+
+/** The loop's fixed part for a prepared run (a population's runs share it). */
+export function loopShape(run: PreparedRun) {
+  const { model, loss, layout, shape } = run.resolved;
+  const c = run.config;
+  return {
+    model, loss, layout, outputSize: shape.outputSize, epochs: c.epochs, evalEvery: c.evalEvery, snapshotEvery: c.snapshotEvery,
+    ...(c.batchSize > 0 ? { minibatch: { size: c.batchSize, seed: c.initSeed } } : {}),
+  };
+}
+
+/** Whether a prepared run can be a lane of a population (dense stepper, full batch, a lane-capable model and loss). */
+export function laneCapable(run: PreparedRun): boolean {
+  return !run.prepared.stepper && run.config.batchSize === 0 && canTrainInLanes(run.resolved.model, run.resolved.loss);
+}
+
+function trainAlone(run: PreparedRun, opts: RunOptions): Promise<RunLog | null> {
+  const { layout } = run.resolved;
+  const { prepared } = run;
+  return trainLoop(
+    {
+      ...loopShape(run), split: run.split,
+      stepper: prepared.stepper ?? denseStepper({ layout, theta0: prepared.theta0, mask: prepared.mask ?? null, optim: run.config.optim }),
+    },
+    {
+      ...run.io, resumeEvery: run.resumeEvery, stopAfterEpoch: opts.stopAfterEpoch,
+      onProgress: opts.onProgress ? (p) => opts.onProgress!(run.label, p) : undefined,
     },
   );
-  if (!log) throw new RunInterrupted(opts.stopAfterEpoch ?? -1);
-  const meta: RunMeta = { environment: await environment(decision), durationMs: Date.now() - started, startedAt: new Date(started).toISOString(), finishedAt: new Date().toISOString(), ...extra };
-  await ctx.writeJson('metrics.json', logToJson(log));
-  await ctx.writeJson('meta.json', meta);
+}
+
+/** Writes a trained run's results; its checkpoints are already on disk. */
+async function finishRun(run: PreparedRun, log: RunLog | null, stopAfterEpoch: number | undefined, lanes?: PopulationMeta): Promise<void> {
+  if (!log) throw new RunInterrupted(stopAfterEpoch ?? -1);
+  const meta: RunMeta = {
+    environment: await environment(run.decision), durationMs: Date.now() - run.started, startedAt: new Date(run.started).toISOString(),
+    finishedAt: new Date().toISOString(), ...run.extra, ...(lanes ? { population: lanes } : {}),
+  };
+  await run.ctx.writeJson('metrics.json', logToJson(log));
+  await run.ctx.writeJson('meta.json', meta);
+}
+
+async function compute(config: RunConfig, key: string, ctx: RunContext, opts: RunOptions, store: RunStore): Promise<void> {
+  const member = opts.population;
+  let run: PreparedRun;
+  try {
+    run = await prepareRun(config, key, ctx, opts, store);
+  } catch (err) {
+    member?.group.leave(member.index);
+    throw err;
+  }
+  const joined = member && laneCapable(run) ? member.group.join(member.index, run) : null;
+  if (!joined) {
+    member?.group.leave(member.index);
+    return finishRun(run, await trainAlone(run, opts), opts.stopAfterEpoch);
+  }
+  const { log, lanes } = await joined;
+  await finishRun(run, log, opts.stopAfterEpoch, lanes);
 }
 
 /** Thrown by the stopAfterEpoch test hook: the run stopped as if killed, its resume state on disk. */
@@ -249,7 +337,13 @@ export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions
       const meta = await run.readJson<RunMeta>('meta.json');
       return { key, config, log, meta, dir, milestones: milestones(log, tasks.get(config.data.task).milestone), cached: false, backend };
     },
-    { codeVersion: codeVersionOf(config), defaults: defaultRun(), backend },
+    {
+      codeVersion: codeVersionOf(config), defaults: defaultRun(), backend,
+      // waiting for another process (or another call here) to compute it: the population goes on without it
+      onWait: opts.population ? () => opts.population!.group.leave(opts.population!.index) : undefined,
+    },
   );
+  // found in the store: nothing to join (a no-op for a member that joined)
+  opts.population?.group.leave(opts.population.index);
   return { ...result, cached: !computed, backend };
 }

@@ -105,6 +105,8 @@ export interface GetOrComputeOptions {
   defaults?: unknown;
   /** What computes the run (see runKey); recorded in config.json and part of the key check. */
   backend?: string;
+  /** Called when this call waits for another one computing the same run (here or in another process). */
+  onWait?: () => void;
 }
 
 export interface StoredConfig {
@@ -392,11 +394,12 @@ export class RunStore {
     const pending = inflight.get(dir);
     if (pending) {
       this.emit({ type: 'wait', key });
+      opts.onWait?.();
       await pending;
       // The shared computation checked its own caller's config, not ours.
       await this.checkConfig(dir, stored, opts.defaults);
     } else {
-      const p = this.ensureDone(key, dir, stored, compute, opts.defaults);
+      const p = this.ensureDone(key, dir, stored, compute, opts.defaults, opts.onWait);
       inflight.set(dir, p);
       try {
         await p;
@@ -419,6 +422,7 @@ export class RunStore {
     stored: StoredConfig,
     compute: (ctx: RunContext) => Promise<void>,
     defaults: unknown,
+    onWait?: () => void,
   ): Promise<void> {
     const donePath = join(dir, 'DONE');
     if (existsSync(donePath)) {
@@ -448,7 +452,10 @@ export class RunStore {
         await writeSealedJson(donePath, { ...marker }, { pretty: true });
         this.emit({ type: 'done', key, durationMs });
       },
-      { staleMs: this.staleMs, maxWaitMs: this.maxWaitMs, onWait: (holder) => this.waitingFor(key, dir, holder) },
+      { staleMs: this.staleMs, maxWaitMs: this.maxWaitMs, onWait: (holder) => {
+        onWait?.();
+        this.waitingFor(key, dir, holder);
+      } },
     );
   }
 

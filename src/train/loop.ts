@@ -16,6 +16,12 @@ import type { Norms } from './norms.ts';
  * bottom: data, state, loop (forward, eval, backward, step, save), final eval. What differs between a dense run,
  * a ticket and edge-popup is the stepper: which weights the network computes with this step, and
  * how a gradient on those weights becomes an update (steppers/).
+ *
+ * The same loop trains a population: N runs of one shape stepped together as one tensor program,
+ * each parameter with a leading lane axis [N, …] (a model and loss that declare `lanes`). Each lane
+ * keeps the log, snapshots and resume file of its run trained alone, and a lane that diverges stops
+ * logging while the others go on. A single run is one lane without that axis: the kernels it
+ * always ran, so its results are unchanged.
  */
 
 export interface RunLog {
@@ -68,14 +74,49 @@ export interface Stepper {
   dispose(): void;
 }
 
-export interface LoopSpec {
+/** A stepper over the lanes of a population (one lane: a single run, no lane axis). */
+export interface LaneStepper {
+  readonly step: number;
+  view(): LaneView;
+  update(gEff: Params, view: LaneView): void;
+  /** θ_t of one lane, flat, layout order. */
+  snapshot(lane: number): Float32Array;
+  resumeState(lane: number, log: RunLog): ResumeState;
+  dispose(): void;
+}
+
+/** The weights of every lane for one step; `norms` has one entry per lane. */
+export interface LaneView {
+  eff: Params;
+  norms(): Norms[];
+  release(): void;
+}
+
+/** A single run's stepper as a population of one lane. */
+export function oneLane(s: Stepper): LaneStepper {
+  const inner = new WeakMap<LaneView, StepView>();
+  return {
+    get step() {
+      return s.step;
+    },
+    view() {
+      const v = s.view();
+      const lv: LaneView = { eff: v.eff, norms: () => [v.norms()], release: () => v.release() };
+      inner.set(lv, v);
+      return lv;
+    },
+    update: (gEff, view) => s.update(gEff, inner.get(view)!),
+    snapshot: () => s.snapshot(),
+    resumeState: (_lane, log) => s.resumeState(log),
+    dispose: () => s.dispose(),
+  };
+}
+
+interface LoopShape {
   model: ModelDef;
   loss: LossDef;
   layout: Layout;
-  split: Split;
   outputSize: number;
-  /** Builds the stepper, fresh or from the resume state. */
-  stepper(resumed: ResumeState | null): Stepper;
   epochs: number;
   /** Test metrics and norms every this many epochs (train accuracy is logged every epoch). */
   evalEvery: number;
@@ -85,19 +126,44 @@ export interface LoopSpec {
   minibatch?: Minibatch;
 }
 
+/** One run. */
+export interface LoopSpec extends LoopShape {
+  split: Split;
+  /** Builds the stepper, fresh or from the resume state. */
+  stepper(resumed: ResumeState | null): Stepper;
+}
+
+/** A population: one split per lane (the same object where runs share their data), one stepper for all. */
+export interface PopulationSpec extends LoopShape {
+  splits: Split[];
+  stepper(resumed: (ResumeState | null)[]): LaneStepper;
+}
+
 export interface Progress {
   epoch: number; epochs: number; trainAcc: number; testAcc: number | null; msPerStep: number;
 }
 
-export interface TrainIO {
+/** Where one run's state goes. */
+export interface RunIO {
   loadResume(): Promise<ResumeState | null>;
   saveResume(state: ResumeState): Promise<void>;
   saveSnapshot(epoch: number, theta: Float32Array): Promise<void>;
+}
+
+interface Schedule {
   /** Interrupting loses at most this many epochs. */
   resumeEvery: number;
-  onProgress?(p: Progress): void;
   /** Test hook: stop (as if killed) after this epoch, without finishing. */
   stopAfterEpoch?: number;
+}
+
+export interface TrainIO extends RunIO, Schedule {
+  onProgress?(p: Progress): void;
+}
+
+export interface PopulationIO extends Schedule {
+  lanes: RunIO[];
+  onProgress?(lane: number, p: Progress): void;
 }
 
 function emptyLog(): RunLog {
@@ -105,14 +171,6 @@ function emptyLog(): RunLog {
 }
 
 export interface Evaluated { loss: number; acc: number; finite: boolean }
-
-/** x·0 is 0 for every finite x and NaN for NaN and ±∞, so the sum is 0 iff all are finite (no overflow). */
-function allFinite(t: tf.Tensor): boolean {
-  const probe = tf.tidy(() => tf.sum(tf.mul(t, tf.scalar(0))));
-  const v = probe.dataSync()[0];
-  probe.dispose();
-  return v === 0;
-}
 
 /** The first non-finite value among the named ones, as a reason; null when all are finite. */
 function nonFinite(values: Record<string, number>, outputFinite = true): string | null {
@@ -128,13 +186,30 @@ export function makeBatch(model: ModelDef, loss: LossDef, ex: Examples, layout: 
   return { ...inputs, ...targets, n: ex.n, dispose: () => { inputs.dispose(); tf.dispose(Object.values(targets).filter((t): t is tf.Tensor => t instanceof tf.Tensor)); } };
 }
 
-/** Loss and accuracy of the (masked) parameters on a whole set. */
-function evaluate(model: ModelDef, loss: LossDef, layout: Layout, eff: Params, batch: Batch): Evaluated {
-  const out = tf.tidy(() => model.forward(eff, batch, layout).out);
-  const lossT = tf.tidy(() => loss.value(out, batch));
-  const res = { loss: lossT.dataSync()[0], acc: loss.accuracy(out, batch), finite: allFinite(out) };
-  tf.dispose([out, lossT]);
-  return res;
+/** Whether a model and loss can train as a population (their ops take a leading lane axis). */
+export function canTrainInLanes(model: ModelDef, loss: LossDef): boolean {
+  return !!model.lanes && !!loss.lanes;
+}
+
+/** One example set per lane as a population's batch; one lane is a plain batch. */
+export function makeLaneBatch(model: ModelDef, loss: LossDef, exs: Examples[], layout: Layout, outputSize: number): Batch & { dispose(): void } {
+  if (exs.length === 1) return makeBatch(model, loss, exs[0], layout, outputSize);
+  if (!model.lanes || !loss.lanes) throw new Error(`model ${model.name} with loss ${loss.name} cannot train as a population (no lanes)`);
+  if (exs.some((e) => e.n !== exs[0].n)) throw new Error(`a population's runs need example sets of one size; got ${exs.map((e) => e.n).join(', ')}`);
+  const inputs = model.lanes.inputs(exs, layout);
+  const targets = loss.lanes.targets(exs, outputSize);
+  return {
+    ...inputs, ...targets, n: exs[0].n, lanes: exs.length,
+    dispose: () => tf.dispose([...Object.values(inputs), ...Object.values(targets).filter((t): t is tf.Tensor => t instanceof tf.Tensor)]),
+  };
+}
+
+/** x·0 is 0 for every finite x and NaN for NaN and ±∞, so a lane's sum is 0 iff all its entries are finite. */
+function finiteLanes(t: tf.Tensor, lanes: number): boolean[] {
+  const probe = tf.tidy(() => tf.sum(tf.reshape(tf.mul(t, tf.scalar(0)), [lanes, -1]), 1));
+  const v = probe.dataSync();
+  probe.dispose();
+  return Array.from(v, (x) => x === 0);
 }
 
 /** Appends one evaluated epoch to the log (the columns of spec §3.3). */
@@ -157,88 +232,119 @@ function disposeExcept(container: unknown, keep: Params): void {
   walk(container);
 }
 
+/** One run: a population of one lane. */
 export async function trainLoop(spec: LoopSpec, io: TrainIO): Promise<RunLog | null> {
-  const { model, loss, layout, split, epochs, evalEvery, snapshotEvery } = spec;
+  const { split, stepper, ...shape } = spec;
+  const { onProgress, resumeEvery, stopAfterEpoch, ...run } = io;
+  const [log] = await trainPopulation(
+    { ...shape, splits: [split], stepper: ([r]) => oneLane(stepper(r)) },
+    { lanes: [run], resumeEvery, stopAfterEpoch, onProgress: onProgress && ((_lane, p) => onProgress(p)) },
+  );
+  return log;
+}
 
-  // data, uploaded once
-  const trainBatch = makeBatch(model, loss, split.train, layout, spec.outputSize);
-  const testBatch = makeBatch(model, loss, split.test, layout, spec.outputSize);
+export async function trainPopulation(spec: PopulationSpec, io: PopulationIO): Promise<(RunLog | null)[]> {
+  const { model, loss, layout, epochs, evalEvery, snapshotEvery } = spec;
+  const lanes = io.lanes.length;
+  if (spec.splits.length !== lanes) throw new Error(`a population of ${lanes} runs got ${spec.splits.length} data splits`);
+  const nTrain = spec.splits[0].train.n;
+  const mb = spec.minibatch && spec.minibatch.size < nTrain ? spec.minibatch : null;
+  if (mb && lanes > 1) throw new Error('a population trains full batch only: each run orders its minibatches by its own seed');
 
-  // state: fresh from θ0, or where the last resume checkpoint left it
-  const resumed = await io.loadResume();
-  const stepper = spec.stepper(resumed);
-  const log = resumed?.log ?? emptyLog();
-  if (!resumed) await io.saveSnapshot(0, stepper.snapshot());
-
-  /** Evaluates on the test set; records the epoch unless something is non-finite (then: why). */
-  const logEval = (epoch: number, view: StepView, train: Evaluated): { test: Evaluated; diverged: string | null } => {
-    const test = evaluate(model, loss, layout, view.eff, testBatch);
-    const norms = view.norms();
-    const diverged = nonFinite({ trainLoss: train.loss, testLoss: test.loss, ...norms }, train.finite && test.finite);
-    if (!diverged) recordEval(log, epoch, train, test, norms);
-    return { test, diverged };
+  // what one forward gives per lane: loss, accuracy, finiteness (one lane: the plain loss)
+  const losses = (out: tf.Tensor2D, batch: Batch): number[] => {
+    const t = tf.tidy(() => loss.value(out, batch));
+    const v = Array.from(t.dataSync());
+    t.dispose();
+    return v;
+  };
+  const accuracies = (out: tf.Tensor2D, batch: Batch): number[] => (lanes === 1 ? [loss.accuracy(out, batch)] : loss.lanes!.accuracy(out, batch));
+  const evaluate = (eff: Params, batch: Batch): Evaluated[] => {
+    const out = tf.tidy(() => model.forward(eff, batch, layout).out);
+    const ls = losses(out, batch), accs = accuracies(out, batch), finite = finiteLanes(out, lanes);
+    out.dispose();
+    return ls.map((l, i) => ({ loss: l, acc: accs[i], finite: finite[i] }));
   };
 
-  let lastTestAcc: number | null = log.testAcc.length ? log.testAcc[log.testAcc.length - 1] : null;
-  const nTrain = split.train.n;
-  const mb = spec.minibatch && spec.minibatch.size < nTrain ? spec.minibatch : null;
+  // data, uploaded once
+  const trainBatch = makeLaneBatch(model, loss, spec.splits.map((s) => s.train), layout, spec.outputSize);
+  const testBatch = makeLaneBatch(model, loss, spec.splits.map((s) => s.test), layout, spec.outputSize);
+
+  // state: fresh from θ0, or where the last resume checkpoints left it (every lane at the same step)
+  const resumed = await Promise.all(io.lanes.map((l) => l.loadResume()));
+  const stepper = spec.stepper(resumed);
+  const logs = resumed.map((r) => r?.log ?? emptyLog());
+  for (const [lane, r] of resumed.entries()) if (!r) await io.lanes[lane].saveSnapshot(0, stepper.snapshot(lane));
+
+  // a lane whose output, loss or norms turn non-finite ends at that epoch: divergence is a result
+  const live = logs.map(() => true);
+  const liveLanes = () => live.flatMap((l, lane) => (l ? [lane] : []));
+  const diverge = (lane: number, epoch: number, reason: string) => {
+    logs[lane].diverged = { epoch, reason };
+    live[lane] = false;
+  };
+  const lastTestAcc = logs.map((l) => (l.testAcc.length ? l.testAcc[l.testAcc.length - 1] : null));
+
+  /** Evaluates on the test set and records the epoch for every lane still finite. */
+  const logEval = (epoch: number, view: LaneView, train: Evaluated[]) => {
+    const test = evaluate(view.eff, testBatch);
+    const norms = view.norms();
+    for (const lane of liveLanes()) {
+      const reason = nonFinite({ trainLoss: train[lane].loss, testLoss: test[lane].loss, ...norms[lane] }, train[lane].finite && test[lane].finite);
+      if (reason) diverge(lane, epoch, reason);
+      else {
+        recordEval(logs[lane], epoch, train[lane], test[lane], norms[lane]);
+        lastTestAcc[lane] = test[lane].acc;
+      }
+    }
+  };
+
   // resume states are saved at the end of an epoch, so this is a whole number
   const perEpoch = mb ? stepsPerEpoch(nTrain, mb.size) : 1;
 
   /** One optimiser step from a forward on `batch`; frees the forward and the view. */
-  const descend = (view: StepView, fwd: Forward, batch: Batch) => {
+  const descend = (view: LaneView, fwd: Forward, batch: Batch) => {
     const gEff = tf.tidy(() => paramGradients(model, fwd, loss.grad(fwd.out, batch), view.eff, batch, layout));
     stepper.update(gEff, view);
     disposeExcept(fwd, view.eff);
     view.release();
   };
-  const forwardOn = (view: StepView, batch: Batch) => tf.tidy(() => model.forward(view.eff, batch, layout) as unknown as tf.TensorContainer) as unknown as Forward;
+  const forwardOn = (view: LaneView, batch: Batch) => tf.tidy(() => model.forward(view.eff, batch, layout) as unknown as tf.TensorContainer) as unknown as Forward;
 
   const t0 = performance.now();
   const startEpoch = stepper.step / perEpoch;
   try {
     for (let epoch = startEpoch; epoch < epochs; epoch++) {
-      let trainAcc: number;
-      // a non-finite output, loss or norm ends the run at this epoch: divergence is a result
-      const stop = (reason: string): RunLog => {
-        log.diverged = { epoch, reason };
-        return log;
-      };
+      let trainAcc: number[];
       if (!mb) {
         // one full-batch step; the accuracy of its forward is this epoch's (pre-update) train accuracy
         const view = stepper.view();
         const fwd = forwardOn(view, trainBatch);
-        if (!allFinite(fwd.out)) {
+        const finite = finiteLanes(fwd.out, lanes);
+        trainAcc = accuracies(fwd.out, trainBatch);
+        if (epoch % evalEvery === 0) {
+          const trainLoss = losses(fwd.out, trainBatch);
+          logEval(epoch, view, trainLoss.map((l, i) => ({ loss: l, acc: trainAcc[i], finite: finite[i] })));
+        } else for (const lane of liveLanes()) if (!finite[lane]) diverge(lane, epoch, nonFinite({}, false)!);
+        for (const lane of liveLanes()) logs[lane].trainAccEvery.push(trainAcc[lane]);
+        if (!live.some(Boolean)) {
           disposeExcept(fwd, view.eff);
           view.release();
-          return stop(nonFinite({}, false)!);
+          return logs;
         }
-        trainAcc = loss.accuracy(fwd.out, trainBatch);
-        if (epoch % evalEvery === 0) {
-          const trainLoss = tf.tidy(() => loss.value(fwd.out, trainBatch));
-          const ev = logEval(epoch, view, { loss: trainLoss.dataSync()[0], acc: trainAcc, finite: true });
-          trainLoss.dispose();
-          if (ev.diverged) {
-            disposeExcept(fwd, view.eff);
-            view.release();
-            return stop(ev.diverged);
-          }
-          lastTestAcc = ev.test.acc;
-        }
-        log.trainAccEvery.push(trainAcc);
         descend(view, fwd, trainBatch);
       } else {
-        // the epoch's metrics: the whole training set before its first step
+        // the epoch's metrics: the whole training set before its first step (one lane)
         const view = stepper.view();
-        const train = evaluate(model, loss, layout, view.eff, trainBatch);
-        const ev = !train.finite ? { diverged: nonFinite({}, false) } : epoch % evalEvery === 0 ? logEval(epoch, view, train) : null;
+        const train = evaluate(view.eff, trainBatch);
+        if (!train[0].finite) diverge(0, epoch, nonFinite({}, false)!);
+        else if (epoch % evalEvery === 0) logEval(epoch, view, train);
         view.release();
-        if (ev?.diverged) return stop(ev.diverged);
-        if (ev && 'test' in ev) lastTestAcc = ev.test.acc;
-        trainAcc = train.acc;
-        log.trainAccEvery.push(trainAcc);
+        if (!live[0]) return logs;
+        trainAcc = [train[0].acc];
+        logs[0].trainAccEvery.push(train[0].acc);
         for (const idx of epochBatches(nTrain, mb, epoch)) {
-          const batch = makeBatch(model, loss, subsetExamples(split.train, idx), layout, spec.outputSize);
+          const batch = makeBatch(model, loss, subsetExamples(spec.splits[0].train, idx), layout, spec.outputSize);
           const v = stepper.view();
           descend(v, forwardOn(v, batch), batch);
           batch.dispose();
@@ -246,29 +352,35 @@ export async function trainLoop(spec: LoopSpec, io: TrainIO): Promise<RunLog | n
       }
 
       const done = epoch + 1;
-      if (done % snapshotEvery === 0 && done < epochs) await io.saveSnapshot(done, stepper.snapshot());
-      if (done % io.resumeEvery === 0 && done < epochs) await io.saveResume(stepper.resumeState(log));
-      // the step is synchronous: yield now and then so the run-store lock keeps being refreshed
+      for (const lane of liveLanes()) {
+        if (done % snapshotEvery === 0 && done < epochs) await io.lanes[lane].saveSnapshot(done, stepper.snapshot(lane));
+        if (done % io.resumeEvery === 0 && done < epochs) await io.lanes[lane].saveResume(stepper.resumeState(lane, logs[lane]));
+      }
+      // the step is synchronous: yield now and then so the run-store locks keep being refreshed
       if (done % 50 === 0) await new Promise((r) => setImmediate(r));
       if (io.onProgress && (done % 50 === 0 || done === epochs)) {
-        io.onProgress({ epoch: done, epochs, trainAcc, testAcc: lastTestAcc, msPerStep: (performance.now() - t0) / (done - startEpoch) });
+        const msPerStep = (performance.now() - t0) / (done - startEpoch);
+        for (const lane of liveLanes()) io.onProgress(lane, { epoch: done, epochs, trainAcc: trainAcc[lane], testAcc: lastTestAcc[lane], msPerStep });
       }
-      if (io.stopAfterEpoch !== undefined && done >= io.stopAfterEpoch && done < epochs) return null;
+      if (io.stopAfterEpoch !== undefined && done >= io.stopAfterEpoch && done < epochs) return logs.map(() => null);
     }
 
     // the final model (after `epochs` updates) gets a full evaluation too
     const view = stepper.view();
-    const trainFinal = evaluate(model, loss, layout, view.eff, trainBatch);
-    let diverged = nonFinite({ trainLoss: trainFinal.loss }, trainFinal.finite);
-    if (!diverged && log.epochs[log.epochs.length - 1] !== epochs) diverged = logEval(epochs, view, trainFinal).diverged;
-    view.release();
-    if (diverged) {
-      log.diverged = { epoch: epochs, reason: diverged };
-      return log;
+    const trainFinal = evaluate(view.eff, trainBatch);
+    for (const lane of liveLanes()) {
+      const reason = nonFinite({ trainLoss: trainFinal[lane].loss }, trainFinal[lane].finite);
+      if (reason) diverge(lane, epochs, reason);
     }
-    log.trainAccEvery.push(trainFinal.acc);
-    await io.saveSnapshot(epochs, stepper.snapshot());
-    return log;
+    // every lane evaluates on the same schedule, so the last logged epoch is the same for all
+    const pending = liveLanes();
+    if (pending.length && logs[pending[0]].epochs[logs[pending[0]].epochs.length - 1] !== epochs) logEval(epochs, view, trainFinal);
+    view.release();
+    for (const lane of liveLanes()) {
+      logs[lane].trainAccEvery.push(trainFinal[lane].acc);
+      await io.lanes[lane].saveSnapshot(epochs, stepper.snapshot(lane));
+    }
+    return logs;
   } finally {
     stepper.dispose();
     trainBatch.dispose();
