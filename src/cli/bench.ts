@@ -3,8 +3,8 @@ import { chooseBackend, parseBackendChoice } from '../backend/choose.ts';
 import { environment } from '../backend/info.ts';
 import { denseRun, resolve, type RunConfigInput } from '../config/schema.ts';
 import { modelInit } from '../models/index.ts';
-import { trainLoop } from '../train/loop.ts';
-import { denseStepper } from '../train/steppers/dense.ts';
+import { trainLoop, trainPopulation } from '../train/loop.ts';
+import { denseLanes, denseStepper } from '../train/steppers/dense.ts';
 import type { Command } from 'commander';
 import { givenFlags, inFlagTerms } from './flags.ts';
 
@@ -28,7 +28,7 @@ export interface BenchResult {
   gflops: number | null;
   setting: string;
   profile?: { kernelMsPerStep: number; kernelsPerStep: number; rows: KernelRow[] };
-  population?: PopulationProbe;
+  population?: PopulationBench;
 }
 
 /**
@@ -59,7 +59,28 @@ export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = 
   const long = await time(warmup + steps);
   const msPerStep = (long - short) / steps;
   const profile = profileSteps > 0 ? await kernelProfile(async () => { await time(profileSteps); }, profileSteps) : undefined;
-  const pop = population > 0 ? await populationProbe(population, (profile ?? (await kernelProfile(async () => { await time(20); }, 20))).rows) : undefined;
+  let pop: PopulationBench | undefined;
+  if (population > 0) {
+    // n runs of this shape from n seeds on the shared split; θ after `epochs` steps of each lane
+    const thetas = Array.from({ length: population }, (_, i) => modelInit(model, layout, i, config.model));
+    const lanes = async (epochs: number, which: number[]) => {
+      const finals: Float32Array[] = [];
+      const t = performance.now();
+      await trainPopulation({
+        model, loss, layout, splits: which.map(() => split), outputSize: shape.outputSize, epochs, evalEvery: 1e12, snapshotEvery: 1e12,
+        stepper: denseLanes({ layout, optim: config.optim, lanes: which.map((i) => ({ theta0: thetas[i], mask: null })) }),
+      }, { lanes: which.map((_, k) => ({ ...io, saveSnapshot: async (e: number, th: Float32Array) => { if (e === epochs) finals[k] = th; } })), resumeEvery: 1e12 });
+      return { ms: performance.now() - t, finals };
+    };
+    const all = thetas.map((_, i) => i);
+    const together = await lanes(2, all);
+    const alone = await Promise.all(all.map((i) => lanes(2, [i])));
+    const exact = all.every((i) => together.finals[i].every((v, k) => Object.is(v, alone[i].finals[0][k])));
+    await lanes(warmup, all);
+    const popSteps = Math.max(10, Math.round(steps / population));
+    const msPerPopulationStep = ((await lanes(warmup + popSteps, all)).ms - (await lanes(warmup, all)).ms) / popSteps;
+    pop = { n: population, msPerPopulationStep, msPerRunStep: msPerPopulationStep / population, aloneMsPerStep: msPerStep, exact };
+  }
   const dims = layout.dims;
   const flopsPerStep = model.name === 'mlp' ? 2 * stepMacs(dims.p, dims.dEmb, dims.dModel, split.train.n) : null;
   const sizes = Object.entries(dims).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -72,48 +93,16 @@ export async function bench(steps = 1000, warmup = 100, input: RunConfigInput = 
   };
 }
 
-/** The matmuls of one step done for a population of n runs: n separate products, or one batched. */
-export interface PopulationProbe {
+/** The real training step of n runs as one population (src/runs/population.ts) against one run alone. */
+export interface PopulationBench {
   n: number;
-  rows: { shapes: string; callsPerStep: number; singleMs: number; batchedMs: number }[];
-  /** Σ calls × time of the step's matmuls per run: n singles / n, and one batched product / n. */
-  singleMsPerRunStep: number;
-  batchedMsPerRunStep: number;
-}
-
-/**
- * Would training n runs of this shape as one batched program (stacked [n, …] tensors) pay on this
- * backend? Times each matmul shape a step uses (from the profile) as n separate products and as one
- * batched product, per run. Matmuls only: the elementwise kernels would run on n-times larger
- * tensors at about the same cost per element, their fixed cost per kernel shared by the n runs.
- */
-export async function populationProbe(n: number, rows: KernelRow[], reps = 30): Promise<PopulationProbe> {
-  const timeMs = (f: () => tf.Tensor): number => {
-    for (let i = 0; i < 3; i++) tf.tidy(() => { f().dataSync(); });
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) tf.tidy(() => { f().dataSync(); });
-    return (performance.now() - t) / reps;
-  };
-  const out: PopulationProbe['rows'] = [];
-  // shapes run less than once a step (the final evaluation's) are left out
-  for (const r of rows.filter((x) => x.kernel === 'BatchMatMul' && Math.round(x.callsPerStep) >= 1)) {
-    const dims = [...r.shapes.matchAll(/\[([\d,]+)\]/g)].map((m) => m[1].split(',').map(Number));
-    if (dims.length !== 2 || dims[0].length !== 2 || dims[1].length !== 2) continue;
-    const [[m, k], [, q]] = dims;
-    const a = tf.randomNormal([m, k]);
-    const b = tf.randomNormal([k, q]);
-    const an = tf.randomNormal([n, m, k]);
-    const bn = tf.randomNormal([n, k, q]);
-    const singleMs = timeMs(() => tf.matMul(a, b));
-    const batchedMs = timeMs(() => tf.matMul(an, bn));
-    tf.dispose([a, b, an, bn]);
-    out.push({ shapes: r.shapes, callsPerStep: Math.round(r.callsPerStep), singleMs, batchedMs });
-  }
-  return {
-    n, rows: out,
-    singleMsPerRunStep: out.reduce((s, r) => s + r.callsPerStep * r.singleMs, 0),
-    batchedMsPerRunStep: out.reduce((s, r) => s + r.callsPerStep * r.batchedMs, 0) / n,
-  };
+  msPerPopulationStep: number;
+  /** The population's step divided by n: what one run's step costs in the population. */
+  msPerRunStep: number;
+  /** One run alone (the bench's msPerStep). */
+  aloneMsPerStep: number;
+  /** Whether every lane's θ after 2 steps is bit-identical to its run alone (else the executor trains them one at a time). */
+  exact: boolean;
 }
 
 /** One row of the per-op profile: a kernel at one set of input shapes. */
@@ -161,10 +150,8 @@ export async function benchCommand(o: BenchOptions, cmd: Command): Promise<numbe
     }
     if (r.population) {
       const q = r.population;
-      process.stdout.write(`\npopulation of ${q.n}: the step's matmuls per run, ${q.n} separate products vs one batched [${q.n}, …] product\n`);
-      for (const row of q.rows) process.stdout.write(`  ${row.shapes.padEnd(22)} ×${row.callsPerStep}  single ${row.singleMs.toFixed(3)} ms  batched ${(row.batchedMs / q.n).toFixed(3)} ms/run\n`);
-      const pays = q.batchedMsPerRunStep < q.singleMsPerRunStep;
-      process.stdout.write(`  per run-step: ${q.singleMsPerRunStep.toFixed(3)} ms alone, ${q.batchedMsPerRunStep.toFixed(3)} ms in the population: ${pays ? 'batching pays on this backend' : 'batching does not pay on this backend'}\n`);
+      process.stdout.write(`\npopulation of ${q.n} (the real step, n seeds as lanes of one program): ${q.msPerPopulationStep.toFixed(3)} ms per population step = ${q.msPerRunStep.toFixed(3)} ms per run-step, against ${q.aloneMsPerStep.toFixed(3)} alone: ${q.msPerRunStep < q.aloneMsPerStep ? 'a population pays on this backend' : 'a population does not pay on this backend'}\n`);
+      process.stdout.write(`  lanes bit-identical to the runs alone after 2 steps: ${q.exact ? 'yes' : 'no (the executor trains such runs one at a time)'}\n`);
     }
   }
   return 0;

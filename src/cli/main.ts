@@ -119,7 +119,7 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .option('--task <name>', 'task', 'add')
     .option('--frac <x>', 'fraction of pairs used for training', number, 0.4)
     .option('--profile <steps>', 'also time every kernel over this many steps: where the time goes', positiveInt)
-    .option('--population <n>', 'also time the step\'s matmuls for n runs batched into one program against n separate ones', positiveInt)
+    .option('--population <n>', 'also time the real step of n runs trained as one population (ms per run-step) and check its lanes are bit-identical to the runs alone', positiveInt)
     .option('--json', 'print the result as one JSON line')
     .action(run('bench', async () => (await import('./bench.ts')).benchCommand));
 
