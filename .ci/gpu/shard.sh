@@ -16,5 +16,7 @@ if ! npx grok info --json > "$out/environment.json.tmp"; then
 fi
 mv "$out/environment.json.tmp" "$out/environment.json"
 npx grok info
+# whether populations pay and are exact on this GPU (README "Populations"): the claims use them only if exact
+npx grok bench --steps 300 --warmup 50 --population 64 --json > "$out/population-bench.json" || echo "shard $shard: the population bench failed (claims go on)" >&2
 # outcomes beside the environment record, apart from the run store (which the workflow caches)
 GROK_RESULTS="$out/claims" npx vitest run --project claims --shard "$shard"
