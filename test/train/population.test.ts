@@ -98,5 +98,27 @@ describe('population on the cpu backend', () => {
       { numRuns: 6, seed: 20261202 },
     );
   });
+
+  it('a lane that diverges stops at its epoch, as the run alone does, while the others train on', async () => {
+    const cases: LaneCase[] = [{ initSeed: 1, dataSeed: 0, keep: null }, { initSeed: 2, dataSeed: 0, keep: null }];
+    const optim = { ...PAPER_ADAMW, lr: 0.01 };
+    const lanes = lanesOf(cases);
+    // lane 1 starts from weights whose logits overflow float32: its output is not finite at epoch 0
+    const huge = lanes[1].theta0.map(() => 1e30);
+    const ios = lanes.map(() => memoryIO());
+    const before = tf.memory().numTensors;
+    const logs = await trainPopulation(
+      { ...shape(12), splits: [lanes[0].split, lanes[0].split], stepper: denseLanes({ layout, optim, lanes: [{ theta0: lanes[0].theta0, mask: null }, { theta0: huge, mask: null }] }) },
+      { lanes: ios.map((x) => x.io), resumeEvery: 1000 },
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    const [ok] = await alone([cases[0]], optim, 12);
+    expect(logs[0]).toEqual(ok.log);
+    const diverged = memoryIO();
+    const aloneDiverged = await trainLoop({ ...shape(12), split: lanes[0].split, stepper: denseStepper({ layout, theta0: huge, mask: null, optim }) }, { ...diverged.io, resumeEvery: 1000 });
+    expect(logs[1]).toEqual(aloneDiverged);
+    expect(logs[1]!.diverged).toEqual({ epoch: 0, reason: 'the network output is not finite (NaN or ±Infinity)' });
+    expect([...ios[1].snaps.keys()]).toEqual([0]);
+  });
 });
 
