@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,28 @@ describe('parallel runs', () => {
     } finally {
       if (prev === undefined) delete process.env.GROK_CACHE;
       else process.env.GROK_CACHE = prev;
+    }
+  });
+
+  it.each([1, 2])('GROK_POPULATION=2 with %i worker(s): runs of one shape train as populations, to the results of runs alone', async (workers) => {
+    const root = mkdtempSync(join(tmpdir(), 'grok-pool-pop-'));
+    const prev = { cache: process.env.GROK_CACHE, pop: process.env.GROK_POPULATION };
+    process.env.GROK_CACHE = root;
+    process.env.GROK_POPULATION = '2';
+    try {
+      const cfgs = [1, 2, 3, 4].map((seed) => denseRun({ data: { p: 11, fracTrain: 0.5, seed }, model: { dEmb: 8, dModel: 6 }, initSeed: seed, epochs: 30, evalEvery: 5, snapshotEvery: 10 }));
+      const pooled = await getRuns(cfgs.map((config, i) => ({ config, label: `d${i}` })), { workers });
+      const local = await getRun(cfgs[3], { store: new RunStore({ root: mkdtempSync(join(tmpdir(), 'grok-pool-ref-')) }) });
+      expect(pooled[3].log).toEqual(local.log);
+      expect(pooled[3].key).toBe(local.key);
+      expect(pooled.map((r) => (JSON.parse(readFileSync(join(r.dir, 'meta.json'), 'utf8')) as { population?: unknown }).population)).toEqual([
+        { size: 2, lane: 0 }, { size: 2, lane: 1 }, { size: 2, lane: 0 }, { size: 2, lane: 1 },
+      ]);
+    } finally {
+      for (const [k, v] of [['GROK_CACHE', prev.cache], ['GROK_POPULATION', prev.pop]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 });
