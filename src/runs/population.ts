@@ -157,7 +157,9 @@ const exactness = new Map<string, Promise<boolean>>();
  * Such a population trains its runs one at a time instead, and says so once.
  */
 async function lanesExact(runs: PreparedRun[]): Promise<boolean> {
-  const id = `${backendId(currentBackend())} ${shapeSignature(runs[0].config)}`;
+  // kernels may depend on the batch count and on whether targets broadcast (a shared split)
+  const splits = new Set(runs.map((r) => canonicalJson(r.config.data))).size;
+  const id = `${backendId(currentBackend())} ${shapeSignature(runs[0].config)} ${runs.length} lanes ${splits} splits`;
   let verdict = exactness.get(id);
   if (!verdict) {
     verdict = (async () => {
