@@ -20,7 +20,7 @@ export interface Candidate {
 
 const NODE_GPU: Candidate = { backend: 'tensorflow', module: '@tensorflow/tfjs-node-gpu', label: 'TensorFlow native (GPU build)' };
 
-export const CANDIDATES: Record<Exclude<BackendChoice, 'auto'>, Candidate[]> = {
+export const CANDIDATES: Record<Exclude<BackendChoice, 'auto' | 'native'>, Candidate[]> = {
   tensorflow: [NODE_GPU, { backend: 'tensorflow', module: '@tensorflow/tfjs-node', label: 'TensorFlow native (CPU)' }],
   gpu: [NODE_GPU],
   wasm: [{ backend: 'wasm', module: '@tensorflow/tfjs-backend-wasm', label: 'WebAssembly (XNNPACK, SIMD)' }],
@@ -88,6 +88,8 @@ const defaultActivator: BackendActivator = async (name) => {
 
 function candidatesFor(choice: BackendChoice): Candidate[] {
   if (choice === 'auto') return [...CANDIDATES.tensorflow, ...CANDIDATES.wasm, ...CANDIDATES.cpu];
+  // the native engine's runs need tfjs only beside it (pruning scores, edge-popup): wasm, as a plain run gets
+  if (choice === 'native') return [...CANDIDATES.wasm, ...CANDIDATES.cpu];
   return CANDIDATES[choice];
 }
 

@@ -43,5 +43,7 @@ export interface DerivationDef extends Registered {
   paperRef: string;
   /** The derive group's fields besides `method` and `base`, with their defaults. */
   fields: z.ZodRawShape;
+  /** Its `prepare` returns a stepper of its own (a tfjs one): its runs train on the tfjs engine. */
+  ownStepper?: boolean;
   prepare(ctx: DeriveContext): Promise<Prepared>;
 }

@@ -1,7 +1,8 @@
 import { currentBackend, initBackend, type BackendDecision } from '../backend/choose.ts';
-import { backendId, environment, type Environment } from '../backend/info.ts';
+import { environment, type Environment } from '../backend/info.ts';
 import { defaultRun, parseRunConfig, resolve, type DenseRunConfig, type RunConfig, type RunConfigInput } from '../config/schema.ts';
 import { derivations } from '../derive/index.ts';
+import { announceEngine, engineFor, type EngineUse } from '../engines/choose.ts';
 import type { Prepared } from '../derive/types.ts';
 import { losses } from '../losses/index.ts';
 import type { Layout } from '../models/layout.ts';
@@ -11,11 +12,10 @@ import { assertMask, maskDensity, type LayerDensity } from '../prune/mask.ts';
 import { canonicalJson, codeVersion, runKey } from '../store/hash.ts';
 import { openRun, RunStore, type RunContext } from '../store/store.ts';
 import { tasks } from '../tasks/index.ts';
-import { canTrainInLanes, trainLoop, type Progress, type ResumeState, type RunIO, type RunLog } from '../train/loop.ts';
+import { canTrainInLanes, oneLane, trainLoop, type Progress, type ResumeState, type RunIO, type RunLog } from '../train/loop.ts';
 import type { Split } from '../tasks/types.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
 import { stepsPerEpoch } from '../train/minibatch.ts';
-import { denseStepper } from '../train/steppers/dense.ts';
 
 /**
  * One run = one directory in the store, keyed by its normalised config and the code version.
@@ -32,6 +32,8 @@ export const CORE_CODE = [
   'src/registry.ts', 'src/models/layout.ts', 'src/models/init.ts', 'src/models/registry.ts', 'src/models/autodiff.ts', 'src/optim',
   'src/train/loop.ts', 'src/train/minibatch.ts', 'src/train/steppers/dense.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
   'src/prune/mask.ts', 'src/runs/execute.ts', 'src/config/schema.ts', 'src/models/state-dict.ts',
+  // the engine seam; the native engine's C sources are in its id (src/engines/native/index.ts)
+  'src/engines/types.ts', 'src/engines/choose.ts', 'src/engines/tfjs/session.ts', 'src/engines/native/index.ts',
 ];
 
 /** The task, model and loss a dense run uses. */
@@ -51,6 +53,8 @@ export function codeVersionOf(config: RunConfig): string {
 
 export interface RunMeta {
   environment: Environment;
+  /** What trained it: the native engine (addon source, OpenBLAS version and kernel) and/or the tfjs backend. */
+  engine?: string;
   durationMs: number;
   startedAt: string;
   finishedAt: string;
@@ -109,8 +113,18 @@ export function getStore(): RunStore {
   return defaultStore;
 }
 
-/** The run's store key: its normalised config, the code version and the backend (default: the one chosen). */
-export function keyOf(config: RunConfig, backend: string = backendId(currentBackend())): string {
+/**
+ * Which engine trains this run (src/engines/choose.ts), from its config alone: the native engine
+ * where it has the model's kernels and the training is plain AdamW on θ ⊙ M, else tfjs.
+ */
+export function engineOf(config: RunConfig, tfjs: BackendDecision = currentBackend()): EngineUse {
+  const { model, loss } = resolve(config);
+  const ownStepper = !!config.derive && !!derivations.get(config.derive.method).ownStepper;
+  return engineFor({ model, loss, training: ownStepper ? 'stepper' : 'dense' }, tfjs);
+}
+
+/** The run's store key: its normalised config, the code version and the engine (default: the one chosen for it). */
+export function keyOf(config: RunConfig, backend: string = engineOf(config).id): string {
   return runKey(config, defaultRun(), codeVersionOf(config), backend);
 }
 
@@ -201,6 +215,8 @@ export interface PreparedRun {
   extra: Partial<RunMeta>;
   started: number;
   decision: BackendDecision;
+  /** The engine that trains it (its id is in the run key). */
+  engine: EngineUse;
   ctx: RunContext;
 }
 
@@ -239,7 +255,7 @@ async function prepareRun(config: RunConfig, key: string, ctx: RunContext, opts:
   const resumeStep = resume ? Number(resume.meta.step) : 0;
   if (resume) extra.resumedFromEpoch = resumeStep / perEpoch;
   return {
-    config, label: opts.label ?? 'run', resolved, split, prepared, resumeStep, extra, started, decision, ctx,
+    config, label: opts.label ?? 'run', resolved, split, prepared, resumeStep, extra, started, decision, ctx, engine: engineOf(config, decision),
     resumeEvery: opts.resumeEvery ?? Math.max(config.evalEvery, Math.min(1000, config.snapshotEvery)),
     io: {
       loadResume: async () => (resume ? decodeResume(resume.tensors, { step: resumeStep }) : null),
@@ -262,18 +278,22 @@ export function loopShape(run: PreparedRun) {
   };
 }
 
-/** Whether a prepared run can be a lane of a population (dense stepper, full batch, a lane-capable model and loss). */
+/** Whether a prepared run can be a lane of a population (tfjs, dense stepper, full batch, a lane-capable model and loss). */
 export function laneCapable(run: PreparedRun): boolean {
-  return !run.prepared.stepper && run.config.batchSize === 0 && canTrainInLanes(run.resolved.model, run.resolved.loss);
+  return run.engine.engine.name === 'tfjs' && !run.prepared.stepper && run.config.batchSize === 0 && canTrainInLanes(run.resolved.model, run.resolved.loss);
 }
 
 function trainAlone(run: PreparedRun, opts: RunOptions): Promise<RunLog | null> {
   const { layout } = run.resolved;
   const { prepared } = run;
+  const own = prepared.stepper;
+  if (own && run.engine.engine.name !== 'tfjs') throw new Error(`${run.label}: its derivation has its own stepper, which only the tfjs engine runs; declare ownStepper in its registration`);
   return trainLoop(
     {
-      ...loopShape(run), split: run.split,
-      stepper: prepared.stepper ?? denseStepper({ layout, theta0: prepared.theta0, mask: prepared.mask ?? null, optim: run.config.optim }),
+      ...loopShape(run), split: run.split, engine: run.engine.engine,
+      training: own
+        ? { kind: 'stepper', stepper: ([r]) => oneLane(own(r)) }
+        : { kind: 'dense', optim: run.config.optim, lanes: [{ theta0: prepared.theta0, mask: prepared.mask ?? null }] },
     },
     {
       ...run.io, resumeEvery: run.resumeEvery, stopAfterEpoch: opts.stopAfterEpoch,
@@ -286,7 +306,7 @@ function trainAlone(run: PreparedRun, opts: RunOptions): Promise<RunLog | null> 
 async function finishRun(run: PreparedRun, log: RunLog | null, stopAfterEpoch: number | undefined, lanes?: PopulationMeta): Promise<void> {
   if (!log) throw new RunInterrupted(stopAfterEpoch ?? -1);
   const meta: RunMeta = {
-    environment: await environment(run.decision), durationMs: Date.now() - run.started, startedAt: new Date(run.started).toISOString(),
+    environment: await environment(run.decision), engine: run.engine.id, durationMs: Date.now() - run.started, startedAt: new Date(run.started).toISOString(),
     finishedAt: new Date().toISOString(), ...run.extra, ...(lanes ? { population: lanes } : {}),
   };
   await run.ctx.writeJson('metrics.json', logToJson(log));
@@ -322,7 +342,8 @@ export class RunInterrupted extends Error {
 export async function getRun(input: RunConfig | RunConfigInput, opts: RunOptions = {}): Promise<RunResult> {
   const config = parseRunConfig(input);
   const store = opts.store ?? getStore();
-  const backend = backendId(await initBackend());
+  const backend = engineOf(config, await initBackend()).id;
+  announceEngine();
   const key = keyOf(config, backend);
   let computed = false;
   const result = await store.getOrCompute(

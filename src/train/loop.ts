@@ -1,21 +1,24 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { tfjsEngine } from '../engines/tfjs/session.ts';
+import type { Engine, Evaluated, Training } from '../engines/types.ts';
 import type { LossDef } from '../losses/types.ts';
 import type { Layout, Params } from '../models/layout.ts';
-import { modelInputs, paramGradients } from '../models/registry.ts';
-import type { Batch, Forward, ModelDef } from '../models/types.ts';
+import type { ModelDef } from '../models/types.ts';
 import type { AdamWState } from '../optim/adamw.ts';
-import type { Examples, Split } from '../tasks/types.ts';
-import { epochBatches, stepsPerEpoch, subsetExamples, type Minibatch } from './minibatch.ts';
+import type { Split } from '../tasks/types.ts';
+import { epochBatches, stepsPerEpoch, type Minibatch } from './minibatch.ts';
 import type { Norms } from './norms.ts';
+
+export { canTrainInLanes, makeBatch, makeLaneBatch } from '../engines/tfjs/session.ts';
 
 /**
  * The training loop (spec §3.3), one for every model, task and method: full batch, one optimiser
  * step per epoch, metrics logged BEFORE the update of their epoch. With `minibatch` (sparse parity)
  * an epoch is instead one pass over a seeded order of the training set, one step per batch, and
  * its metrics are those of the whole training set before the epoch's first step. It reads top to
- * bottom: data, state, loop (forward, eval, backward, step, save), final eval. What differs between a dense run,
- * a ticket and edge-popup is the stepper: which weights the network computes with this step, and
- * how a gradient on those weights becomes an update (steppers/).
+ * bottom: state, loop (forward, eval, step, save), final eval. The numbers are an engine's
+ * (src/engines: tfjs, or the native addon): the loop only says when to step, evaluate and save.
+ * What differs between a dense run, a ticket and edge-popup is the training: which weights the
+ * network computes with this step, and how a gradient on those weights becomes an update (steppers/).
  *
  * The same loop trains a population: N runs of one shape stepped together as one tensor program,
  * each parameter with a leading lane axis [N, …] (a model and loss that declare `lanes`). Each lane
@@ -124,20 +127,21 @@ interface LoopShape {
   snapshotEvery: number;
   /** Minibatch SGD in a seeded order; absent (or a batch ≥ the training set): full batch. */
   minibatch?: Minibatch;
+  /** Who computes (src/engines); default the tfjs engine. */
+  engine?: Engine;
 }
 
-/** One run. */
-export interface LoopSpec extends LoopShape {
-  split: Split;
-  /** Builds the stepper, fresh or from the resume state. */
-  stepper(resumed: ResumeState | null): Stepper;
-}
+/** One run: how it trains (AdamW on θ ⊙ M, or a tfjs stepper of its own). */
+export type LoopSpec = LoopShape & { split: Split } & (
+  | { training: Training; stepper?: undefined }
+  | { stepper(resumed: ResumeState | null): Stepper; training?: undefined }
+);
 
-/** A population: one split per lane (the same object where runs share their data), one stepper for all. */
-export interface PopulationSpec extends LoopShape {
-  splits: Split[];
-  stepper(resumed: (ResumeState | null)[]): LaneStepper;
-}
+/** A population: one split per lane (the same object where runs share their data), one training for all. */
+export type PopulationSpec = LoopShape & { splits: Split[] } & (
+  | { training: Training; stepper?: undefined }
+  | { stepper(resumed: (ResumeState | null)[]): LaneStepper; training?: undefined }
+);
 
 export interface Progress {
   epoch: number; epochs: number; trainAcc: number; testAcc: number | null; msPerStep: number;
@@ -170,46 +174,11 @@ function emptyLog(): RunLog {
   return { epochs: [], trainLoss: [], trainAcc: [], testLoss: [], testAcc: [], l1: [], l2: [], l1Mask: [], l2Mask: [], trainAccEvery: [] };
 }
 
-export interface Evaluated { loss: number; acc: number; finite: boolean }
-
 /** The first non-finite value among the named ones, as a reason; null when all are finite. */
 function nonFinite(values: Record<string, number>, outputFinite = true): string | null {
   if (!outputFinite) return 'the network output is not finite (NaN or ±Infinity)';
   for (const [name, v] of Object.entries(values)) if (!Number.isFinite(v)) return `${name} is ${v}`;
   return null;
-}
-
-/** A fixed example set as tensors: the model's inputs and the loss's targets. */
-export function makeBatch(model: ModelDef, loss: LossDef, ex: Examples, layout: Layout, outputSize: number): Batch & { dispose(): void } {
-  const inputs = modelInputs(model, ex, layout);
-  const targets = loss.targets(ex, outputSize);
-  return { ...inputs, ...targets, n: ex.n, dispose: () => { inputs.dispose(); tf.dispose(Object.values(targets).filter((t): t is tf.Tensor => t instanceof tf.Tensor)); } };
-}
-
-/** Whether a model and loss can train as a population (their ops take a leading lane axis). */
-export function canTrainInLanes(model: ModelDef, loss: LossDef): boolean {
-  return !!model.lanes && !!loss.lanes;
-}
-
-/** One example set per lane as a population's batch; one lane is a plain batch. */
-export function makeLaneBatch(model: ModelDef, loss: LossDef, exs: Examples[], layout: Layout, outputSize: number): Batch & { dispose(): void } {
-  if (exs.length === 1) return makeBatch(model, loss, exs[0], layout, outputSize);
-  if (!model.lanes || !loss.lanes) throw new Error(`model ${model.name} with loss ${loss.name} cannot train as a population (no lanes)`);
-  if (exs.some((e) => e.n !== exs[0].n)) throw new Error(`a population's runs need example sets of one size; got ${exs.map((e) => e.n).join(', ')}`);
-  const inputs = model.lanes.inputs(exs, layout);
-  const targets = loss.lanes.targets(exs, outputSize);
-  return {
-    ...inputs, ...targets, n: exs[0].n, lanes: exs.length,
-    dispose: () => tf.dispose([...Object.values(inputs), ...Object.values(targets).filter((t): t is tf.Tensor => t instanceof tf.Tensor)]),
-  };
-}
-
-/** x·0 is 0 for every finite x and NaN for NaN and ±∞, so a lane's sum is 0 iff all its entries are finite. */
-function finiteLanes(t: tf.Tensor, lanes: number): boolean[] {
-  const probe = tf.tidy(() => tf.sum(tf.reshape(tf.mul(t, tf.scalar(0)), [lanes, -1]), 1));
-  const v = probe.dataSync();
-  probe.dispose();
-  return Array.from(v, (x) => x === 0);
 }
 
 /** Appends one evaluated epoch to the log (the columns of spec §3.3). */
@@ -220,24 +189,12 @@ function recordEval(log: RunLog, epoch: number, train: Evaluated, test: Evaluate
   log.l1.push(norms.l1); log.l2.push(norms.l2); log.l1Mask.push(norms.l1Mask); log.l2Mask.push(norms.l2Mask);
 }
 
-/** Frees every tensor a forward pass made; the weights it was given belong to the stepper. */
-function disposeExcept(container: unknown, keep: Params): void {
-  const kept = new Set<tf.Tensor>(keep);
-  const walk = (v: unknown): void => {
-    if (v instanceof tf.Tensor) {
-      if (!kept.has(v)) v.dispose();
-    } else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(container);
-}
-
 /** One run: a population of one lane. */
 export async function trainLoop(spec: LoopSpec, io: TrainIO): Promise<RunLog | null> {
-  const { split, stepper, ...shape } = spec;
+  const { split, stepper, training, ...shape } = spec;
   const { onProgress, resumeEvery, stopAfterEpoch, ...run } = io;
   const [log] = await trainPopulation(
-    { ...shape, splits: [split], stepper: ([r]) => oneLane(stepper(r)) },
+    { ...shape, splits: [split], training: training ?? { kind: 'stepper', stepper: ([r]) => oneLane(stepper!(r)) } },
     { lanes: [run], resumeEvery, stopAfterEpoch, onProgress: onProgress && ((_lane, p) => onProgress(p)) },
   );
   return log;
@@ -250,111 +207,69 @@ export async function trainPopulation(spec: PopulationSpec, io: PopulationIO): P
   const nTrain = spec.splits[0].train.n;
   const mb = spec.minibatch && spec.minibatch.size < nTrain ? spec.minibatch : null;
   if (mb && lanes > 1) throw new Error('a population trains full batch only: each run orders its minibatches by its own seed');
-
-  // what one forward gives per lane: loss, accuracy, finiteness (one lane: the plain loss)
-  const losses = (out: tf.Tensor2D, batch: Batch): number[] => {
-    const t = tf.tidy(() => loss.value(out, batch));
-    const v = Array.from(t.dataSync());
-    t.dispose();
-    return v;
-  };
-  const accuracies = (out: tf.Tensor2D, batch: Batch): number[] => (lanes === 1 ? [loss.accuracy(out, batch)] : loss.lanes!.accuracy(out, batch));
-  const evaluate = (eff: Params, batch: Batch): Evaluated[] => {
-    const out = tf.tidy(() => model.forward(eff, batch, layout).out);
-    const ls = losses(out, batch), accs = accuracies(out, batch), finite = finiteLanes(out, lanes);
-    out.dispose();
-    return ls.map((l, i) => ({ loss: l, acc: accs[i], finite: finite[i] }));
-  };
-
-  // data, uploaded once
-  const trainBatch = makeLaneBatch(model, loss, spec.splits.map((s) => s.train), layout, spec.outputSize);
-  const testBatch = makeLaneBatch(model, loss, spec.splits.map((s) => s.test), layout, spec.outputSize);
+  const training: Training = spec.training ?? { kind: 'stepper', stepper: spec.stepper };
+  const engine = spec.engine ?? tfjsEngine;
 
   // state: fresh from θ0, or where the last resume checkpoints left it (every lane at the same step)
   const resumed = await Promise.all(io.lanes.map((l) => l.loadResume()));
-  const stepper = spec.stepper(resumed);
+  const session = engine.open({ model, loss, layout, outputSize: spec.outputSize, splits: spec.splits, training }, resumed);
   const logs = resumed.map((r) => r?.log ?? emptyLog());
-  for (const [lane, r] of resumed.entries()) if (!r) await io.lanes[lane].saveSnapshot(0, stepper.snapshot(lane));
-
-  // a lane whose output, loss or norms turn non-finite ends at that epoch: divergence is a result
-  const live = logs.map(() => true);
-  const liveLanes = () => live.flatMap((l, lane) => (l ? [lane] : []));
-  const diverge = (lane: number, epoch: number, reason: string) => {
-    logs[lane].diverged = { epoch, reason };
-    live[lane] = false;
-  };
-  const lastTestAcc = logs.map((l) => (l.testAcc.length ? l.testAcc[l.testAcc.length - 1] : null));
-
-  /** Evaluates on the test set and records the epoch for every lane still finite. */
-  const logEval = (epoch: number, view: LaneView, train: Evaluated[]) => {
-    const test = evaluate(view.eff, testBatch);
-    const norms = view.norms();
-    for (const lane of liveLanes()) {
-      const reason = nonFinite({ trainLoss: train[lane].loss, testLoss: test[lane].loss, ...norms[lane] }, train[lane].finite && test[lane].finite);
-      if (reason) diverge(lane, epoch, reason);
-      else {
-        recordEval(logs[lane], epoch, train[lane], test[lane], norms[lane]);
-        lastTestAcc[lane] = test[lane].acc;
-      }
-    }
-  };
-
-  // resume states are saved at the end of an epoch, so this is a whole number
-  const perEpoch = mb ? stepsPerEpoch(nTrain, mb.size) : 1;
-
-  /** One optimiser step from a forward on `batch`; frees the forward and the view. */
-  const descend = (view: LaneView, fwd: Forward, batch: Batch) => {
-    const gEff = tf.tidy(() => paramGradients(model, fwd, loss.grad(fwd.out, batch), view.eff, batch, layout));
-    stepper.update(gEff, view);
-    disposeExcept(fwd, view.eff);
-    view.release();
-  };
-  const forwardOn = (view: LaneView, batch: Batch) => tf.tidy(() => model.forward(view.eff, batch, layout) as unknown as tf.TensorContainer) as unknown as Forward;
-
-  const t0 = performance.now();
-  const startEpoch = stepper.step / perEpoch;
   try {
+    for (const [lane, r] of resumed.entries()) if (!r) await io.lanes[lane].saveSnapshot(0, session.snapshot(lane));
+
+    // a lane whose output, loss or norms turn non-finite ends at that epoch: divergence is a result
+    const live = logs.map(() => true);
+    const liveLanes = () => live.flatMap((l, lane) => (l ? [lane] : []));
+    const diverge = (lane: number, epoch: number, reason: string) => {
+      logs[lane].diverged = { epoch, reason };
+      live[lane] = false;
+    };
+    const lastTestAcc = logs.map((l) => (l.testAcc.length ? l.testAcc[l.testAcc.length - 1] : null));
+
+    /** Evaluates the current weights on the test set and records the epoch for every lane still finite. */
+    const logEval = (epoch: number, train: Evaluated[]) => {
+      const test = session.evaluate('test');
+      const norms = session.norms();
+      for (const lane of liveLanes()) {
+        const reason = nonFinite({ trainLoss: train[lane].loss, testLoss: test[lane].loss, ...norms[lane] }, train[lane].finite && test[lane].finite);
+        if (reason) diverge(lane, epoch, reason);
+        else {
+          recordEval(logs[lane], epoch, train[lane], test[lane], norms[lane]);
+          lastTestAcc[lane] = test[lane].acc;
+        }
+      }
+    };
+
+    // resume states are saved at the end of an epoch, so this is a whole number
+    const perEpoch = mb ? stepsPerEpoch(nTrain, mb.size) : 1;
+    const t0 = performance.now();
+    const startEpoch = session.step / perEpoch;
     for (let epoch = startEpoch; epoch < epochs; epoch++) {
       let trainAcc: number[];
       if (!mb) {
         // one full-batch step; the accuracy of its forward is this epoch's (pre-update) train accuracy
-        const view = stepper.view();
-        const fwd = forwardOn(view, trainBatch);
-        const finite = finiteLanes(fwd.out, lanes);
-        trainAcc = accuracies(fwd.out, trainBatch);
-        if (epoch % evalEvery === 0) {
-          const trainLoss = losses(fwd.out, trainBatch);
-          logEval(epoch, view, trainLoss.map((l, i) => ({ loss: l, acc: trainAcc[i], finite: finite[i] })));
-        } else for (const lane of liveLanes()) if (!finite[lane]) diverge(lane, epoch, nonFinite({}, false)!);
+        const train = session.forwardTrain(epoch % evalEvery === 0);
+        trainAcc = train.map((t) => t.acc);
+        if (epoch % evalEvery === 0) logEval(epoch, train);
+        else for (const lane of liveLanes()) if (!train[lane].finite) diverge(lane, epoch, nonFinite({}, false)!);
         for (const lane of liveLanes()) logs[lane].trainAccEvery.push(trainAcc[lane]);
-        if (!live.some(Boolean)) {
-          disposeExcept(fwd, view.eff);
-          view.release();
-          return logs;
-        }
-        descend(view, fwd, trainBatch);
+        if (!live.some(Boolean)) return logs;
+        session.update();
       } else {
         // the epoch's metrics: the whole training set before its first step (one lane)
-        const view = stepper.view();
-        const train = evaluate(view.eff, trainBatch);
+        const train = session.evaluate('train');
         if (!train[0].finite) diverge(0, epoch, nonFinite({}, false)!);
-        else if (epoch % evalEvery === 0) logEval(epoch, view, train);
-        view.release();
+        else if (epoch % evalEvery === 0) logEval(epoch, train);
         if (!live[0]) return logs;
         trainAcc = [train[0].acc];
         logs[0].trainAccEvery.push(train[0].acc);
-        for (const idx of epochBatches(nTrain, mb, epoch)) {
-          const batch = makeBatch(model, loss, subsetExamples(spec.splits[0].train, idx), layout, spec.outputSize);
-          const v = stepper.view();
-          descend(v, forwardOn(v, batch), batch);
-          batch.dispose();
-        }
+        for (const idx of epochBatches(nTrain, mb, epoch)) session.stepOn(idx);
       }
 
       const done = epoch + 1;
       for (const lane of liveLanes()) {
-        if (done % snapshotEvery === 0 && done < epochs) await io.lanes[lane].saveSnapshot(done, stepper.snapshot(lane));
-        if (done % io.resumeEvery === 0 && done < epochs) await io.lanes[lane].saveResume(stepper.resumeState(lane, logs[lane]));
+        if (done % snapshotEvery === 0 && done < epochs) await io.lanes[lane].saveSnapshot(done, session.snapshot(lane));
+        if (done % io.resumeEvery === 0 && done < epochs) await io.lanes[lane].saveResume(session.resumeState(lane, logs[lane]));
       }
       // the step is synchronous: yield now and then so the run-store locks keep being refreshed
       if (done % 50 === 0) await new Promise((r) => setImmediate(r));
@@ -366,24 +281,20 @@ export async function trainPopulation(spec: PopulationSpec, io: PopulationIO): P
     }
 
     // the final model (after `epochs` updates) gets a full evaluation too
-    const view = stepper.view();
-    const trainFinal = evaluate(view.eff, trainBatch);
+    const trainFinal = session.evaluate('train');
     for (const lane of liveLanes()) {
       const reason = nonFinite({ trainLoss: trainFinal[lane].loss }, trainFinal[lane].finite);
       if (reason) diverge(lane, epochs, reason);
     }
     // every lane evaluates on the same schedule, so the last logged epoch is the same for all
     const pending = liveLanes();
-    if (pending.length && logs[pending[0]].epochs[logs[pending[0]].epochs.length - 1] !== epochs) logEval(epochs, view, trainFinal);
-    view.release();
+    if (pending.length && logs[pending[0]].epochs[logs[pending[0]].epochs.length - 1] !== epochs) logEval(epochs, trainFinal);
     for (const lane of liveLanes()) {
       logs[lane].trainAccEvery.push(trainFinal[lane].acc);
-      await io.lanes[lane].saveSnapshot(epochs, stepper.snapshot(lane));
+      await io.lanes[lane].saveSnapshot(epochs, session.snapshot(lane));
     }
     return logs;
   } finally {
-    stepper.dispose();
-    trainBatch.dispose();
-    testBatch.dispose();
+    session.dispose();
   }
 }

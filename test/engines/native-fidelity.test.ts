@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import '../setup-backend.ts';
+import { parseRunConfig, resolve, type RunConfigInput } from '../../src/config/schema.ts';
+import { ADAPTERS, nativeEngine, nativeGradient, nativeStatus } from '../../src/engines/native/index.ts';
+import { tfjsEngine } from '../../src/engines/tfjs/session.ts';
+import type { Engine } from '../../src/engines/types.ts';
+import { toParams } from '../../src/models/layout.ts';
+import { modelInit, paramGradients } from '../../src/models/registry.ts';
+import { makeBatch } from '../../src/train/loop.ts';
+
+/**
+ * The native engine against the tfjs engine, model by model (every model in ADAPTERS must have a
+ * case here). Tolerance: both compute in float32 but sum the products in different orders (OpenBLAS
+ * blocks K; XNNPACK and tfjs's own kernels block differently), so an entry of a K-term product can
+ * differ by up to ~K·ε·Σ|a·b|. With K ≤ 1000 and ε = 6e-8 that is ≤ 6e-5 of the entry's scale;
+ * we allow 2e-4 of the tensor's largest magnitude (plus 1e-6 absolute for entries near 0), which a
+ * wrong index, a missing mask or a transposed matrix exceeds by orders of magnitude.
+ */
+const status = nativeStatus();
+const CASES: Record<string, (seed: number) => RunConfigInput> = {
+  mlp: (seed) => ({ data: { task: 'add', p: 23, fracTrain: 0.5, seed }, model: { name: 'mlp', dEmb: 40, dModel: 12 }, initSeed: seed }),
+};
+
+function close(got: Float32Array, want: Float32Array, what: string) {
+  expect(got.length, what).toBe(want.length);
+  let scale = 0;
+  for (const w of want) scale = Math.max(scale, Math.abs(w));
+  const tol = 2e-4 * scale + 1e-6;
+  let worst = 0, at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    if (!(d <= worst)) { worst = d; at = i; }
+  }
+  expect(worst, `${what}: worst |Δ| ${worst} at ${at} (native ${got[at]}, tfjs ${want[at]}), tolerance ${tol}`).toBeLessThanOrEqual(tol);
+}
+
+function setup(input: RunConfigInput, masked: boolean) {
+  const config = parseRunConfig(input);
+  const r = resolve(config);
+  const { task: _t, ...df } = config.data;
+  const split = r.task.make(df);
+  const theta0 = modelInit(r.model, r.layout, config.initSeed, config.model);
+  let mask: Float32Array | null = null;
+  if (masked) {
+    mask = new Float32Array(r.layout.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = (i * 2654435761) % 7 < 4 ? 1 : 0;
+  }
+  const spec = { model: r.model, loss: r.loss, layout: r.layout, outputSize: r.shape.outputSize, splits: [split], training: { kind: 'dense' as const, optim: config.optim, lanes: [{ theta0, mask }] } };
+  return { config, r, split, theta0, mask, spec };
+}
+
+describe.skipIf(!status.ok)(`native engine fidelity (${status.ok ? `${status.openblas} ${status.corename}` : status.reason})`, () => {
+  it('every native model has a fidelity case', () => {
+    expect(Object.keys(CASES).sort()).toEqual(Object.keys(ADAPTERS).sort());
+  });
+
+  for (const name of Object.keys(CASES)) {
+    it(`${name}: output, ∂L/∂θ (masked) and one AdamW step equal tfjs within float32 summation-order rounding`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 1000 }), fc.boolean(), (seed, masked) => {
+          const { r, split, theta0, mask, spec } = setup(CASES[name](seed), masked);
+          const before = tf.memory().numTensors;
+          const eff = mask ? theta0.map((w, i) => w * mask[i]) : theta0;
+          // tfjs: the forward and the gradient through the model's own backward
+          const batch = makeBatch(r.model, r.loss, split.train, r.layout, r.shape.outputSize);
+          const [outT, gradT] = tf.tidy(() => {
+            const params = toParams(eff, r.layout);
+            const fwd = r.model.forward(params, batch, r.layout);
+            const g = paramGradients(r.model, fwd, r.loss.grad(fwd.out, batch), params, batch, r.layout);
+            const flat = new Float32Array(r.layout.size);
+            r.layout.layers.forEach((l, i) => flat.set(g[i].dataSync() as Float32Array, l.offset));
+            if (mask) for (let i = 0; i < flat.length; i++) flat[i] *= mask[i];
+            return [fwd.out.dataSync() as Float32Array, flat];
+          });
+          batch.dispose();
+          const { out: outN, grad: gradN } = nativeGradient(spec);
+          close(outN, outT, 'output');
+          close(gradN, gradT, '∂L/∂θ');
+          // one step on each engine
+          const step = (engine: Engine) => {
+            const sess = engine.open(spec, [null]);
+            sess.forwardTrain(true);
+            sess.update();
+            const th = sess.snapshot(0);
+            sess.dispose();
+            return th;
+          };
+          close(step(nativeEngine), step(tfjsEngine), 'θ after one step');
+          expect(tf.memory().numTensors).toBe(before);
+        }),
+        { numRuns: 8 },
+      );
+    });
+  }
+
+  it('is deterministic: the same run twice gives the same bits', () => {
+    const { spec } = setup(CASES.mlp(3), true);
+    const run = () => {
+      const s = nativeEngine.open(spec, [null]);
+      for (let i = 0; i < 20; i++) { s.forwardTrain(false); s.update(); }
+      const st = s.resumeState(0, null as never);
+      s.dispose();
+      return st;
+    };
+    const [x, y] = [run(), run()];
+    expect(Buffer.from(x.theta.buffer).equals(Buffer.from(y.theta.buffer))).toBe(true);
+    expect(Buffer.from(x.optim.v.buffer).equals(Buffer.from(y.optim.v.buffer))).toBe(true);
+  });
+
+  it('pruned weights get no gradient: a masked entry moves by weight decay alone', () => {
+    const { spec, theta0, mask } = setup(CASES.mlp(5), true);
+    const s = nativeEngine.open(spec, [null]);
+    s.forwardTrain(false);
+    s.update();
+    const th = s.snapshot(0);
+    s.dispose();
+    const decay = Math.fround(1 - spec.training.optim.lr * spec.training.optim.weightDecay);
+    for (let i = 0; i < th.length; i++) if (mask![i] === 0) expect(th[i]).toBe(Math.fround(theta0[i] * decay));
+  });
+});
+
