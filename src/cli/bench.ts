@@ -6,6 +6,7 @@ import { modelInit } from '../models/index.ts';
 import { trainLoop, trainPopulation } from '../train/loop.ts';
 import { denseLanes, denseStepper } from '../train/steppers/dense.ts';
 import type { Command } from 'commander';
+import { UsageError } from './errors.ts';
 import { givenFlags, inFlagTerms } from './flags.ts';
 
 /**
@@ -131,12 +132,23 @@ export async function kernelProfile(run: () => Promise<void>, steps: number): Pr
   return { kernelMsPerStep: total / steps, kernelsPerStep: info.kernels.length / steps, rows };
 }
 
-export interface BenchOptions { steps: number; warmup: number; model?: string; task: string; frac: number; json?: boolean; profile?: number; population?: number }
+export interface BenchOptions { steps?: number; warmup: number; model?: string; task: string; frac: number; json?: boolean; profile?: number; population?: number; setting?: string; vsTorch?: boolean; rounds: number }
 
 export async function benchCommand(o: BenchOptions, cmd: Command): Promise<number> {
+  const given = givenFlags(cmd);
+  const tfjsOnly = ['model', 'task', 'frac', 'profile', 'population', 'warmup'].some((f) => given.includes(f));
+  if (!tfjsOnly) {
+    const { BENCH_SETTINGS, benchEngines, formatEngineBench } = await import('./bench-engines.ts');
+    const setting = o.setting ?? 'mlp-add';
+    if (!(BENCH_SETTINGS as readonly string[]).includes(setting)) throw new UsageError(`grok bench: --setting: "${setting}" is not a benchmarked setting; allowed: ${BENCH_SETTINGS.join(', ')}`);
+    const r = await benchEngines({ setting, rounds: o.rounds, steps: o.steps ?? null, vsTorch: !!o.vsTorch });
+    process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : formatEngineBench(r));
+    return 0;
+  }
+  if (o.setting || o.vsTorch) throw new UsageError('grok bench: --setting and --vs-torch compare engines; they do not combine with --model, --task, --frac, --profile, --population or --warmup (the tfjs-only measurement)');
   const input = { data: { task: o.task, p: 67, fracTrain: o.frac, seed: 0 }, model: o.model === undefined ? undefined : { name: o.model } };
   await inFlagTerms(givenFlags(cmd), () => denseRun(input)); // a bad --frac or --model, named as such, before the backend loads
-  const r = await bench(o.steps, o.warmup, input, o.profile ?? 0, o.population ?? 0);
+  const r = await bench(o.steps ?? 1000, o.warmup, input, o.profile ?? 0, o.population ?? 0);
   if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     process.stdout.write(`${r.setting}\nbackend: ${r.backend}\n${r.msPerStep.toFixed(3)} ms/step over ${r.steps} steps (after ${r.warmup} warm-up)\n`);

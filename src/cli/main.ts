@@ -22,8 +22,9 @@ Examples:
   grok plot 3f2a --out run.png                             a stored run's curves
   grok report --open                                       rebuild reports/ and open it
 
-Environment: GROK_BACKEND (auto|tensorflow|wasm|cpu), GROK_SCALE (smoke|ci|paper), GROK_WORKERS,
-GROK_CACHE, GROK_REPORTS, GROK_QUIET=1 (no backend line).`;
+Environment: GROK_BACKEND (auto|native|tensorflow|gpu|wasm|cpu), GROK_SCALE (smoke|ci|paper),
+GROK_SETTINGS, GROK_WORKERS, GROK_POPULATION, GROK_CACHE, GROK_REPORTS, GROK_QUIET=1 (no
+backend or engine line).`;
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -112,12 +113,15 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .action(run('list', async () => (await import('./list.ts')).list));
 
   program.command('bench')
-    .description('ms per training step of a dense run (default: the paper MLP, p 67)')
-    .option('--steps <n>', 'timed steps', positiveInt, 1000)
-    .option('--warmup <n>', 'untimed warm-up steps', positiveInt, 100)
-    .option('--model <name>', 'model (default: the task\'s)')
-    .option('--task <name>', 'task', 'add')
-    .option('--frac <x>', 'fraction of pairs used for training', number, 0.4)
+    .description('ms per training step of a setting on each engine (native, tfjs) side by side in one interleaved run, optionally against PyTorch (default: the paper MLP, p 67)')
+    .option('--setting <name>', `setting to time: ${'mlp-add, transformer-add, mnist-mlp, lstm-imdb, mlp-polynomial, mlp-parity'}`)
+    .option('--vs-torch', 'also time the same step in PyTorch on one thread (needs python3 with torch) and print each engine\'s ratio to it')
+    .option('--rounds <n>', 'interleaved rounds (engines side by side)', positiveInt, 7)
+    .option('--steps <n>', 'timed steps (per round when comparing engines; default there: ~0.3 s of the slowest)', positiveInt)
+    .option('--warmup <n>', 'untimed warm-up steps (tfjs-only measurement)', positiveInt, 100)
+    .option('--model <name>', 'tfjs-only measurement of this model (default: the task\'s)')
+    .option('--task <name>', 'tfjs-only measurement: task', 'add')
+    .option('--frac <x>', 'tfjs-only measurement: fraction of pairs used for training', number, 0.4)
     .option('--profile <steps>', 'also time every kernel over this many steps: where the time goes', positiveInt)
     .option('--population <n>', 'also time the real step of n runs trained as one population (ms per run-step) and check its lanes are bit-identical to the runs alone', positiveInt)
     .option('--json', 'print the result as one JSON line')

@@ -37,7 +37,7 @@ describe('backend chooser', () => {
   });
 
   it('rejects unknown GROK_BACKEND values naming the allowed ones', () => {
-    expect(() => parseBackendChoice('cuda')).toThrow('GROK_BACKEND: "cuda" is not a backend; allowed values: auto, tensorflow, gpu, wasm, cpu');
+    expect(() => parseBackendChoice('cuda')).toThrow('GROK_BACKEND: "cuda" is not a backend; allowed values: auto, native, tensorflow, gpu, wasm, cpu');
     expect(parseBackendChoice(undefined)).toBe('auto');
   });
 });

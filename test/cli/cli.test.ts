@@ -84,6 +84,6 @@ describe('grok CLI', () => {
   it('rejects an unknown GROK_BACKEND', async () => {
     const r = await run('node', ['bin/grok.js', 'info'], { env: { ...process.env, GROK_BACKEND: 'cuda' } }).catch((e) => e);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/GROK_BACKEND: "cuda" is not a backend; allowed values: auto, tensorflow, gpu, wasm, cpu/);
+    expect(r.stderr).toMatch(/GROK_BACKEND: "cuda" is not a backend; allowed values: auto, native, tensorflow, gpu, wasm, cpu/);
   });
 });

@@ -21,7 +21,7 @@ const BAD: [string, string, string][] = [
 ];
 
 describe('GROK_* settings', () => {
-  it.each<[string, string, string]>([...BAD, ['GROK_BACKEND', 'cuda', 'GROK_BACKEND: "cuda" is not a backend; allowed values: auto, tensorflow, gpu, wasm, cpu']])(
+  it.each<[string, string, string]>([...BAD, ['GROK_BACKEND', 'cuda', 'GROK_BACKEND: "cuda" is not a backend; allowed values: auto, native, tensorflow, gpu, wasm, cpu']])(
     'grok rejects %s=%s before any work, in one line',
     async (name, value, message) => {
       // a command that does not otherwise read the variable still refuses it

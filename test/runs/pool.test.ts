@@ -33,9 +33,10 @@ describe('parallel runs', () => {
 
   it.each([1, 2])('GROK_POPULATION=2 with %i worker(s): runs of one shape train as populations, to the results of runs alone', async (workers) => {
     const root = mkdtempSync(join(tmpdir(), 'grok-pool-pop-'));
-    const prev = { cache: process.env.GROK_CACHE, pop: process.env.GROK_POPULATION };
+    const prev = { cache: process.env.GROK_CACHE, pop: process.env.GROK_POPULATION, backend: process.env.GROK_BACKEND };
     process.env.GROK_CACHE = root;
     process.env.GROK_POPULATION = '2';
+    process.env.GROK_BACKEND = 'wasm'; // populations are the tfjs engine's
     try {
       const cfgs = [1, 2, 3, 4].map((seed) => denseRun({ data: { p: 11, fracTrain: 0.5, seed }, model: { dEmb: 8, dModel: 6 }, initSeed: seed, epochs: 30, evalEvery: 5, snapshotEvery: 10 }));
       const pooled = await getRuns(cfgs.map((config, i) => ({ config, label: `d${i}` })), { workers });
@@ -46,7 +47,7 @@ describe('parallel runs', () => {
         { size: 2, lane: 0 }, { size: 2, lane: 1 }, { size: 2, lane: 0 }, { size: 2, lane: 1 },
       ]);
     } finally {
-      for (const [k, v] of [['GROK_CACHE', prev.cache], ['GROK_POPULATION', prev.pop]] as const) {
+      for (const [k, v] of [['GROK_CACHE', prev.cache], ['GROK_POPULATION', prev.pop], ['GROK_BACKEND', prev.backend]] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -2,12 +2,23 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../setup-backend.ts';
 import { denseRun, ticketRun, type RunConfig } from '../../src/config/schema.ts';
 import { getRun, RunInterrupted, type RunResult } from '../../src/runs/execute.ts';
 import { getPopulations, populationGroups } from '../../src/runs/population.ts';
 import { RunStore } from '../../src/store/store.ts';
+
+// populations are the tfjs engine's (a GPU's way to fill the device); the native engine trains one run per session
+let prevBackend: string | undefined;
+beforeAll(() => {
+  prevBackend = process.env.GROK_BACKEND;
+  process.env.GROK_BACKEND = 'wasm';
+});
+afterAll(() => {
+  if (prevBackend === undefined) delete process.env.GROK_BACKEND;
+  else process.env.GROK_BACKEND = prevBackend;
+});
 
 /** The population executor through the store: same keys, files and results as the runs alone. */
 const tmpStore = () => new RunStore({ root: mkdtempSync(join(tmpdir(), 'grok-population-')) });

@@ -18,7 +18,8 @@ import type { Engine, Evaluated, Session, SessionSpec } from '../types.ts';
  */
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ADDON = join(HERE, 'build', 'Release', 'grok_native.node');
+// GROK_NATIVE_ADDON points elsewhere only in tests (a missing file: the fallback to tfjs)
+const ADDON = process.env.GROK_NATIVE_ADDON || join(HERE, 'build', 'Release', 'grok_native.node');
 
 interface Addon {
   open(spec: unknown): object;
@@ -64,9 +65,15 @@ function sourceHash(): string {
 
 /** Loads the addon once per process (each worker thread loads its own instance). */
 export function nativeStatus(): NativeStatus {
-  if (status) return status;
+  status ??= loadNative(ADDON);
+  return status;
+}
+
+/** Tries to load the addon at `path`; why not, in the words of what to install. */
+export function loadNative(path: string): NativeStatus {
+  let status: NativeStatus;
   try {
-    addon = createRequire(import.meta.url)(ADDON) as Addon;
+    addon = createRequire(import.meta.url)(path) as Addon;
     const i = addon.info();
     const version = /OpenBLAS [\d.]+/.exec(i.config)?.[0] ?? i.config;
     if (i.threads !== 1) throw new Error(`OpenBLAS runs ${i.threads} threads, not 1`);
