@@ -9,7 +9,7 @@
       ],
       "include_dirs": ["<(blas_include)"],
       "libraries": ["-lopenblas", "-lm"],
-      "cflags": ["-O3", "-march=native", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags": ["-O3", "-march=native", "-std=c11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

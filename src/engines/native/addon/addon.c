@@ -166,9 +166,11 @@ static session_t *get_session(napi_env env, napi_value v) {
   return s;
 }
 
-static void effective(session_t *s) {
-  if (!s->mask) { memcpy(s->eff, s->theta, sizeof(float) * s->P); return; }
+/* the weights the network computes with: θ ⊙ M, or θ itself without a mask (no copy) */
+static const float *effective(session_t *s) {
+  if (!s->mask) return s->theta;
   for (size_t i = 0; i < s->P; i++) s->eff[i] = s->theta[i] * s->mask[i];
+  return s->eff;
 }
 
 static napi_value metrics_value(napi_env env, metrics_t r) {
@@ -187,15 +189,15 @@ static napi_value forward(napi_env env, napi_callback_info info) {
   int which; bool want; CHECK(napi_get_value_int32(env, a[1], &which)); CHECK(napi_get_value_bool(env, a[2], &want));
   if (which != 0 && which != 1) FAIL("grok native: forward on set %d (0 train, 1 test)", which);
   set_t *set = &s->sets[which];
-  effective(s);
-  s->model->forward(s->model, s->eff, &set->d, set->cache, set->out);
+  s->model->forward(s->model, effective(s), &set->d, set->cache, set->out);
   if (which == 0) s->pending = 1;
   return metrics_value(env, loss_metrics(s->loss, set->out, &set->d, s->model->out, want));
 }
 
+/* after a forward on `set` at the current θ: ∂L/∂θ_eff, masked, then AdamW */
 static void descend(session_t *s, set_t *set) {
   loss_grad(s->loss, set->out, &set->d, s->model->out, s->G);
-  s->model->backward(s->model, s->eff, &set->d, set->cache, s->G, s->grad);
+  s->model->backward(s->model, s->mask ? s->eff : s->theta, &set->d, set->cache, s->G, s->grad);
   if (s->mask) for (size_t i = 0; i < s->P; i++) s->grad[i] *= s->mask[i];
   s->step += 1;
   adamw_step(&s->cfg, s->step, s->P, s->theta, s->m, s->v, s->grad);
@@ -240,8 +242,7 @@ static napi_value step_on(napi_env env, napi_callback_info info) {
     if (tr->labels) mb->labels[i] = tr->labels[r];
     if (tr->targets) memcpy(mb->targets + i * out, tr->targets + (size_t)r * out, sizeof(float) * out);
   }
-  effective(s);
-  s->model->forward(s->model, s->eff, d, mb->cache, mb->out);
+  s->model->forward(s->model, effective(s), d, mb->cache, mb->out);
   descend(s, mb);
   s->pending = 0;
   return NULL;
@@ -293,10 +294,10 @@ static napi_value gradient(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   session_t *s = get_session(env, a[0]); if (!s) return NULL;
   set_t *set = &s->sets[0];
-  effective(s);
-  s->model->forward(s->model, s->eff, &set->d, set->cache, set->out);
+  const float *eff = effective(s);
+  s->model->forward(s->model, eff, &set->d, set->cache, set->out);
   loss_grad(s->loss, set->out, &set->d, s->model->out, s->G);
-  s->model->backward(s->model, s->eff, &set->d, set->cache, s->G, s->grad);
+  s->model->backward(s->model, eff, &set->d, set->cache, s->G, s->grad);
   if (s->mask) for (size_t i = 0; i < s->P; i++) s->grad[i] *= s->mask[i];
   s->pending = 0;
   return f32(env, s->grad, s->P);

@@ -1,5 +1,6 @@
 /* What every native model shares: the products, the losses of src/losses, and AdamW as src/optim. */
 #include <math.h>
+#include <string.h>
 #include <float.h>
 #include <cblas.h>
 #include "engine.h"
@@ -58,6 +59,34 @@ metrics_t loss_metrics(loss_kind k, const float *out, const data_t *d, int c, in
   return r;
 }
 
+/*
+ * exp(x) for x ≤ 0 in float32 (Cephes' expf: Cody–Waite reduction by ln 2, a degree-6 polynomial,
+ * scaling by 2^n through the exponent bits; within 2 ulp of the exact value), written branch-free so
+ * a softmax row vectorises; glibc's expf is a call per entry. Below −87.3 the result would be
+ * subnormal: it is clamped to ~FLT_MIN, and such probabilities are flushed in the gradient anyway.
+ */
+static inline float exp_neg(float x) {
+  x = x < -87.3f ? -87.3f : x;
+  /* n = round(x / ln 2) by adding 1.5·2^23 (the sum's last bit is the integer), no floorf call */
+  float t = x * 1.44269504088896341f + 12582912.0f;
+  float n = t - 12582912.0f;
+  int32_t tb;
+  memcpy(&tb, &t, sizeof tb);
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = p * (r * r) + r + 1.0f;
+  int32_t sb = (tb - 0x4B400000 + 127) << 23;
+  float scale;
+  memcpy(&scale, &sb, sizeof scale);
+  return y * scale;
+}
+
 void loss_grad(loss_kind k, const float *out, const data_t *d, int c, float *G) {
   const int n = d->n;
   if (k == LOSS_CE) {
@@ -67,19 +96,19 @@ void loss_grad(loss_kind k, const float *out, const data_t *d, int c, float *G) 
     const float fn = (float)n;
     for (int i = 0; i < n; i++) {
       const float *x = out + (size_t)i * c;
-      float *g = G + (size_t)i * c;
+      float *restrict g = G + (size_t)i * c;
       const int y = d->labels[i];
       float mx = x[0];
-      for (int j = 1; j < c; j++) if (x[j] > mx) mx = x[j];
-      /* one float32 exp per entry (as the tfjs softmax), summed in float64 in class order */
+      for (int j = 1; j < c; j++) mx = x[j] > mx ? x[j] : mx;
+      for (int j = 0; j < c; j++) g[j] = exp_neg(x[j] - mx);
+      /* sums in float64, class order: fixed, and no worse than tfjs's float32 */
       double se = 0;
-      for (int j = 0; j < c; j++) { g[j] = expf(x[j] - mx); se += g[j]; }
+      for (int j = 0; j < c; j++) se += g[j];
+      const float inv = (float)(1.0 / se);
+      g[y] = 0.0f;
+      for (int j = 0; j < c; j++) g[j] = g[j] * inv;
       double others = 0;
-      for (int j = 0; j < c; j++) {
-        float p = j == y ? 0.0f : (float)(g[j] / se);
-        g[j] = p;
-        others += p;
-      }
+      for (int j = 0; j < c; j++) others += g[j];
       g[y] = -(float)others;
       for (int j = 0; j < c; j++) g[j] = fabsf(g[j]) < limit ? 0.0f : g[j] / fn;
     }
@@ -97,17 +126,14 @@ void loss_grad(loss_kind k, const float *out, const data_t *d, int c, float *G) 
 }
 
 /* torch 2.0 _single_tensor_adamw in float32, operation by operation as src/optim/adamw.ts (each
- * line one rounding; no contraction), so the same gradient gives the same bits as the tfjs engine */
-void adamw_step(const adamw_cfg *cfg, long step, size_t n, float *theta, float *m, float *v, const float *g) {
-  const float decay = (float)(1.0 - cfg->lr_d * cfg->wd_d);
-  const float omb1 = (float)(1.0 - cfg->beta1_d), b2 = (float)cfg->beta2_d, omb2 = (float)(1.0 - cfg->beta2_d);
-  const float eps = cfg->eps;
-  const float step_size = (float)(cfg->lr_d / (1.0 - pow(cfg->beta1_d, (double)step)));
-  const float bc2 = (float)sqrt(1.0 - pow(cfg->beta2_d, (double)step));
-  const int decays = cfg->wd_d != 0;
+ * line one rounding; no contraction), so the same gradient gives the same bits as the tfjs engine.
+ * The loop is plain elementwise float arithmetic, which the compiler vectorises without changing
+ * any result (no reassociation: -ffp-contract=off, no fast-math; -fno-math-errno lets sqrtf vectorise). */
+static void adamw_loop(size_t n, float *restrict theta, float *restrict m, float *restrict v, const float *restrict g, float decay, float omb1,
+                       float b2, float omb2, float eps, float step_size, float bc2) {
   for (size_t i = 0; i < n; i++) {
     float gi = g[i];
-    float th = decays ? theta[i] * decay : theta[i];
+    float th = theta[i] * decay;
     float mi = m[i] + (gi - m[i]) * omb1;
     float vi = v[i] * b2 + (gi * gi) * omb2;
     float denom = sqrtf(vi) / bc2 + eps;
@@ -115,4 +141,13 @@ void adamw_step(const adamw_cfg *cfg, long step, size_t n, float *theta, float *
     v[i] = vi;
     theta[i] = th - (mi / denom) * step_size;
   }
+}
+
+void adamw_step(const adamw_cfg *cfg, long step, size_t n, float *theta, float *m, float *v, const float *g) {
+  const float decay = (float)(1.0 - cfg->lr_d * cfg->wd_d);
+  const float omb1 = (float)(1.0 - cfg->beta1_d), b2 = (float)cfg->beta2_d, omb2 = (float)(1.0 - cfg->beta2_d);
+  const float step_size = (float)(cfg->lr_d / (1.0 - pow(cfg->beta1_d, (double)step)));
+  const float bc2 = (float)sqrt(1.0 - pow(cfg->beta2_d, (double)step));
+  /* without weight decay θ is not multiplied at all (as the tfjs engine); θ·1 = θ exactly, so one loop serves */
+  adamw_loop(n, theta, m, v, g, cfg->wd_d != 0 ? decay : 1.0f, omb1, b2, omb2, cfg->eps, step_size, bc2);
 }
