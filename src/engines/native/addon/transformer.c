@@ -19,26 +19,33 @@ typedef struct { model_t base; int p, d, m, h; } transformer_t;
 
 #define LANES 16
 
-/* Σ x⊙(ya − yb) over c entries, in LANES fixed partial sums then folded in lane order */
-static float dot_diff(const float *restrict x, const float *restrict ya, const float *restrict yb, int c) {
+/* One example's share of the backward over one row of c entries, in one pass: x is its row of
+ * ∂L/∂logits, or of G Pmᵀ masked where the ReLU was off (relu ≠ NULL: the row of H) to du; returns
+ * Σ x⊙(ya − yb) (ya, yb: the rows of a and b of OW or OU) in LANES fixed partial sums folded in lane
+ * order, and adds x to e (row b of dEW / dEU) and A·x to oa, ob (row a of the first scatter, row b
+ * of the second). */
+static inline float backward_row(const float *restrict x, const float *restrict relu, const float *restrict ya, const float *restrict yb,
+                                 float *restrict e, float *restrict oa, float *restrict ob, float A, int c) {
   float acc[LANES] = { 0 };
-  int j = 0;
-  for (; j + LANES <= c; j += LANES)
-    for (int l = 0; l < LANES; l++) { float w = ya[j + l] - yb[j + l]; acc[l] += x[j + l] * w; }
-  for (int l = 0; j < c; j++, l++) { float w = ya[j] - yb[j]; acc[l] += x[j] * w; }
+  int j0 = 0;
+#define BACKWARD_ENTRY(j, l)                                           \
+  do {                                                                 \
+    float xj = x[j];                                                   \
+    if (relu) xj = relu[j] > 0 ? xj : 0.0f;                            \
+    float w = ya[j] - yb[j];                                           \
+    acc[l] += xj * w;                                                  \
+    e[j] += xj;                                                        \
+    float t = A * xj;                                                  \
+    oa[j] += t;                                                        \
+    ob[j] += t;                                                        \
+  } while (0)
+  for (; j0 + LANES <= c; j0 += LANES)
+    for (int l = 0; l < LANES; l++) BACKWARD_ENTRY(j0 + l, l);
+  for (int l = 0; j0 + l < c; l++) BACKWARD_ENTRY(j0 + l, l);
+#undef BACKWARD_ENTRY
   float s = 0;
   for (int l = 0; l < LANES; l++) s += acc[l];
   return s;
-}
-
-/* row[j] += x[j] */
-static void add_row(float *restrict row, const float *restrict x, int c) {
-  for (int j = 0; j < c; j++) row[j] += x[j];
-}
-
-/* ra[j] += A·x[j], rb[j] += A·x[j] (rows of two different tables) */
-static void add_scaled_2(float *restrict ra, float *restrict rb, float A, const float *restrict x, int c) {
-  for (int j = 0; j < c; j++) { float t = A * x[j]; ra[j] += t; rb[j] += t; }
 }
 
 /* d = a − b, elementwise over c entries */
@@ -168,7 +175,7 @@ static void transformer_backward(const model_t *mm_, const float *eff, const dat
   /* MLP output and unembedding */
   mm(1, 0, M, p, n, F.H, G, B.dPm, 0);        /* dPm = Hᵀ G */
   mm(0, 1, M, D, p, B.dPm, L.U, dL.Outt, 0);  /* dW_outᵀ = dPm W_Uᵀ */
-  mm(0, 1, n, M, p, G, F.Pm, B.D, 0);         /* G Pmᵀ, masked by ReLU' below into du */
+  mm(0, 1, n, M, p, G, F.Pm, B.D, 0);         /* G Pmᵀ, which ReLU' masks into du below */
   /* one pass over the examples: du, the attention weight's gradient and all scatters, each table
    * row summed in example order (scatterND's order) */
   memset(B.dS1, 0, sizeof(float) * (2 * pp + 3 * pm + 3 * pp));
@@ -176,19 +183,14 @@ static void transformer_backward(const model_t *mm_, const float *eff, const dat
   for (int i = 0; i < n; i++) {
     const int a = ta[i], b = tb[i];
     const float A = F.Aa[i];
-    float *du = B.D + (size_t)i * M;
-    const float *hr = F.H + (size_t)i * M;
-    for (int j = 0; j < M; j++) du[j] = hr[j] > 0 ? du[j] : 0.0f;
-    const float *g = G + (size_t)i * p;
     /* A_a·A_b from two sigmoids, never A_a(1 − A_a) (see transformer.ts) */
-    const float dAa = dot_diff(du, F.OW + (size_t)a * M, F.OW + (size_t)b * M, M) + dot_diff(g, F.OU + (size_t)a * p, F.OU + (size_t)b * p, p);
-    const float ds = (A * F.Ab[i]) * (dAa * inv);
+    const float sw = backward_row(B.D + (size_t)i * M, F.H + (size_t)i * M, F.OW + (size_t)a * M, F.OW + (size_t)b * M,
+                                  B.dEW + (size_t)b * M, B.dOWa + (size_t)a * M, B.dOWb + (size_t)b * M, A, M);
+    const float su = backward_row(G + (size_t)i * p, NULL, F.OU + (size_t)a * p, F.OU + (size_t)b * p,
+                                  B.dEU + (size_t)b * p, B.dOUa + (size_t)a * p, B.dOUb + (size_t)b * p, A, p);
+    const float ds = (A * F.Ab[i]) * ((sw + su) * inv);
     B.dS1[(size_t)b * p + a] += ds;
     B.dS2[(size_t)b * p + b] += ds;
-    add_row(B.dEW + (size_t)b * M, du, M);
-    add_scaled_2(B.dOWa + (size_t)a * M, B.dOWb + (size_t)b * M, A, du, M);
-    add_row(B.dEU + (size_t)b * p, g, p);
-    add_scaled_2(B.dOUa + (size_t)a * p, B.dOUb + (size_t)b * p, A, g, p);
   }
   float *dS = B.dS1, *dOW = B.dOWa, *dOU = B.dOUa; /* the differences overwrite their first terms */
   sub_into(dS, B.dS1, B.dS2, pp);
