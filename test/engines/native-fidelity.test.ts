@@ -21,6 +21,7 @@ import { makeBatch } from '../../src/train/loop.ts';
 const status = nativeStatus();
 const CASES: Record<string, (seed: number) => RunConfigInput> = {
   mlp: (seed) => ({ data: { task: 'add', p: 23, fracTrain: 0.5, seed }, model: { name: 'mlp', dEmb: 40, dModel: 12 }, initSeed: seed }),
+  transformer: (seed) => ({ data: { task: 'add', p: 23, fracTrain: 0.5, symmetric: false, seed }, model: { name: 'transformer', dModel: 16, dMlp: 12, dHead: 8 }, initSeed: seed }),
 };
 
 function close(got: Float32Array, want: Float32Array, what: string) {

@@ -37,6 +37,7 @@ interface Addon {
 /** Per model: its sizes in the C constructor's order. A new native model is a C file and a line here. */
 export const ADAPTERS: Record<string, (layout: Layout) => number[]> = {
   mlp: (l) => [l.dims.p, l.dims.dEmb, l.dims.dModel],
+  transformer: (l) => [l.dims.p, l.dims.dModel, l.dims.dMlp, l.dims.dHead],
 };
 
 const LOSSES: Record<string, number> = { crossEntropy: 0, mse: 1, binaryCrossEntropy: 2 };
