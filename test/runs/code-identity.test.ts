@@ -21,21 +21,33 @@ const lists = new Set(REGISTRIES.map((r) => packagePath(r.list)));
 const members = (): Set<string> => new Set(REGISTRIES.flatMap((r) => r.all().map((c) => packagePath(c.source))));
 
 /**
- * A second reading of the module graph, independent of esbuild: TypeScript's own transpiler erases
- * the type-only imports, and every import left (static, re-export, literal dynamic import) that
- * names one of our files is an edge. Registries' lists are not followed to their members.
+ * A second reading of the module graph, independent of esbuild: TypeScript's parser, every import,
+ * re-export and literal dynamic import of one of our files that is not marked type-only. (esbuild
+ * also drops an unmarked import used only as a type; this reading then asks for more than esbuild
+ * hashes, and the fix is `import type`.) Registries' lists are not followed to their members.
  */
 const direct = new Map<string, string[]>();
 function directImports(file: string): string[] {
   const hit = direct.get(file);
   if (hit) return hit;
   const abs = resolve(packageRoot(), file);
-  const js = ts.transpileModule(readFileSync(abs, 'utf8'), {
-    fileName: abs, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const out = ts.preProcessFile(js, true, true).importedFiles.map((i) => i.fileName)
-    .filter((name) => name.startsWith('.') || name.startsWith('/')) // else a package
-    .map((name) => packagePath(resolve(dirname(abs), name)));
+  const out: string[] = [];
+  const add = (spec: ts.Expression | undefined) => {
+    if (spec && ts.isStringLiteral(spec) && /^[./]/.test(spec.text)) out.push(packagePath(resolve(dirname(abs), spec.text)));
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isImportDeclaration(n)) {
+      const c = n.importClause;
+      const named = c?.namedBindings && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : undefined;
+      if (!c?.isTypeOnly && !(c && !c.name && named && named.length > 0 && named.every((e) => e.isTypeOnly))) add(n.moduleSpecifier);
+    } else if (ts.isExportDeclaration(n)) {
+      if (!n.isTypeOnly) add(n.moduleSpecifier);
+    } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      add(n.arguments[0]);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(ts.createSourceFile(abs, readFileSync(abs, 'utf8'), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS));
   direct.set(file, out);
   return out;
 }
