@@ -37,7 +37,7 @@ const PAPER_DT = 2000;
 
 /** δt and the snapshot spacing the windows step by, for a setting at a scale. */
 function windowsOf(scale: Scale, settingName: string) {
-  const modular = tasks.get(getSetting(settingName).task).files.includes('src/tasks/modular.ts');
+  const modular = tasks.get(getSetting(settingName).task).source.endsWith('/src/tasks/modular.ts');
   const step = scale.snapshotEvery;
   const dt = modular && !scale.pipelineOnly ? PAPER_DT : step;
   const windows = changeWindows(scale.epochs, dt, step);

@@ -1,12 +1,12 @@
 /**
  * A named collection of components (models, tasks, losses, derivations), in the spirit of
  * open_lth's registries: each component registers once under its name with its defaults and the
- * source files whose change must invalidate the runs that use it.
+ * module that registers it, whose imports (src/runs/code-identity.ts) are the code its runs hash.
  */
 export interface Registered {
   name: string;
-  /** Package-relative source files of this component: hashed into the code version of its runs. */
-  files: string[];
+  /** `import.meta.url` of the registering module: the entry of this component's code in its runs' key. */
+  source: string;
 }
 
 export class Registry<T extends Registered> {
@@ -14,10 +14,18 @@ export class Registry<T extends Registered> {
   /** Bumped on every registration, so schemas built from the registry know when to rebuild. */
   version = 0;
 
-  constructor(readonly kind: string) {}
+  /**
+   * @param list `file:` URL of the module whose imports register the built-ins (an index.ts): it
+   * changes whenever a component is added, so a run's code identity neither hashes it nor follows
+   * it to the other components.
+   */
+  constructor(readonly kind: string, readonly list: string) {}
 
   register(item: T): T {
     if (!/^[a-z][a-zA-Z0-9_-]*$/.test(item.name)) throw new Error(`${this.kind} name "${item.name}" is invalid (a letter, then letters, digits, _ or -)`);
+    if (typeof item.source !== 'string' || !item.source.startsWith('file:')) {
+      throw new Error(`${this.kind} "${item.name}": source must be the registering module's import.meta.url (a file: URL), got ${JSON.stringify(item.source)}`);
+    }
     if (this.items.has(item.name)) throw new Error(`${this.kind} "${item.name}" is registered twice`);
     this.items.set(item.name, item);
     this.version++;

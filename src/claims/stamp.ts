@@ -1,11 +1,13 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitCommit } from '../backend/info.ts';
 import { parseRunConfig } from '../config/schema.ts';
 import type { ClaimReport, OutcomeStamp } from '../report/types.ts';
 import { keyOf } from '../runs/execute.ts';
+import { importedCode } from '../runs/code-identity.ts';
 import { codeVersion } from '../store/hash.ts';
-import { claimsRoot, packageRoot } from '../util/paths.ts';
+import { loadImports } from '../store/import-graph.ts';
+import { claimsRoot } from '../util/paths.ts';
 
 /**
  * An outcome is current when its claim file still exists, the claim's own code is what decided it,
@@ -13,24 +15,24 @@ import { claimsRoot, packageRoot } from '../util/paths.ts';
  * Anything else is shown as stale with the reason, never as a current verdict.
  */
 
-/**
- * The code a verdict depends on besides its runs: the claim API and every helper a claim may import
- * from src/claims (a new helper file is covered without being listed), its statistics and settings.
- * Left out: the modules that only run the suite or write the report, which cannot change a verdict.
- */
-const SUITE_ONLY = new Set(['build-report.ts', 'global-setup.ts', 'plan.ts', 'progress.ts', 'results.ts', 'stamp.ts']);
-const claimCode = (): string[] => [
-  ...readdirSync(join(packageRoot(), 'src/claims')).filter((f) => f.endsWith('.ts') && !SUITE_ONLY.has(f)).sort().map((f) => `src/claims/${f}`),
-  'src/stats', 'src/analysis', 'src/config/settings.ts', 'src/config/scale.ts',
-];
-
 export const claimFile = (id: string): string => join(claimsRoot(), `${id}.claim.ts`);
+
+/**
+ * The code a verdict depends on besides its runs: the claim file and every file it imports (the
+ * claim API, the statistics, settings and helpers it uses), from the module graph as the run keys
+ * are (src/runs/code-identity.ts), so a new statistic or helper that a claim does not import leaves
+ * its outcome current. Null when the claim file is gone. Reread where a file changed: a claim
+ * edited while a long-lived process (grok report --merge, a watcher) runs must show.
+ */
+export function claimCodeFiles(id: string): string[] | null {
+  const file = claimFile(id);
+  return existsSync(file) ? importedCode([file], { fresh: true }) : null;
+}
 
 /** The fingerprint of a claim's code, or null when its file is gone. */
 export function claimCodeVersion(id: string): string | null {
-  const file = claimFile(id);
-  // uncached: a claim file edited while a long-lived process (grok report --merge, a watcher) runs must show
-  return existsSync(file) ? codeVersion([file, ...claimCode()], { cache: false }) : null;
+  const files = claimCodeFiles(id);
+  return files && codeVersion(files, { cache: false });
 }
 
 export function stampOutcome(id: string, scale: string): OutcomeStamp {
@@ -59,5 +61,7 @@ export function staleness(c: ClaimReport): string | null {
 
 /** Outcomes of claims whose file exists, each marked with its staleness. */
 export function currentClaims(outcomes: ClaimReport[]): ClaimReport[] {
+  // one esbuild pass for every claim's imports, rather than one per claim
+  loadImports(outcomes.map((c) => claimFile(c.id)).filter((f) => existsSync(f)));
   return outcomes.filter((c) => existsSync(claimFile(c.id))).map((c) => ({ ...c, stale: staleness(c) }));
 }

@@ -137,7 +137,8 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .option('--repair', 'delete damaged runs (the next request recomputes them) and stray temp files')
     .action(run('cache verify', async () => (await import('./cache.ts')).cacheVerify));
   cache.command('version')
-    .description('a hash of every file a run key depends on (training code, components, package-lock.json): a CI cache key for the store')
+    .description('a hash of every file a run key depends on (what the training code and the components import, package-lock.json): a CI cache key for the store')
+    .option('--files', 'list those files, one a line, instead of their hash')
     .action(run('cache version', async () => (await import('./code-version.ts')).cacheVersion));
   cache.command('gc')
     .description('delete unfinished runs (with --all: every run and every stored claim outcome); runs in use are kept')

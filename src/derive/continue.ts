@@ -6,7 +6,7 @@ registerDerivation({
   name: 'continue',
   description: 'dense training continued from a base snapshot (Table 1\'s plain weight-decay arm)',
   paperRef: 'Table 1; spec §7.2',
-  files: ['src/derive/continue.ts'],
+  source: import.meta.url,
   fields: { fromEpoch: z.number().int().min(0) },
   async prepare({ derive, baseSnapshot }) {
     return { theta0: await baseSnapshot((derive as { fromEpoch: number }).fromEpoch) };

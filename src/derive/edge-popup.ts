@@ -8,7 +8,7 @@ registerDerivation({
   name: 'edgePopup',
   description: 'edge-popup from a memorising checkpoint: per-layer top-k scores, weights frozen or trained',
   paperRef: '§5.2, Table 1; spec §7',
-  files: ['src/derive/edge-popup.ts', 'src/train/steppers/edge-popup.ts'],
+  source: import.meta.url,
   ownStepper: true,
   fields: {
     /** The memorising checkpoint θ_mem. */

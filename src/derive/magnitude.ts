@@ -8,7 +8,7 @@ registerDerivation({
   name: 'magnitude',
   description: 'grokking ticket: global magnitude mask of a base snapshot, rewound to θ0',
   paperRef: '§3.2; spec §4',
-  files: ['src/derive/magnitude.ts', 'src/prune/magnitude.ts'],
+  source: import.meta.url,
   fields: {
     fromEpoch,
     /** Fraction of weights KEPT (the authors' "sparsity"); pruning ratio k = 1 − keepFraction. */

@@ -9,7 +9,7 @@ registerDerivation({
   name: 'normMatched',
   description: 'dense θ0 scaled to the L1 or L2 norm of the grokking ticket θ0 ⊙ m',
   paperRef: '§4.1, Fig. 5a; spec §5',
-  files: ['src/derive/norm-matched.ts', 'src/analysis/norm-match.ts', 'src/prune/magnitude.ts'],
+  source: import.meta.url,
   fields: {
     fromEpoch,
     keepFraction,

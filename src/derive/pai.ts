@@ -9,7 +9,7 @@ registerDerivation({
   name: 'pai',
   description: 'pruning at initialisation (random, SNIP, GraSP, SynFlow), rewound to θ0',
   paperRef: '§4.2, Fig. 5b; spec §6',
-  files: ['src/derive/pai.ts', 'src/prune/random.ts', 'src/prune/snip.ts', 'src/prune/grasp.ts', 'src/prune/synflow.ts', 'src/prune/scores.ts'],
+  source: import.meta.url,
   fields: {
     scorer: z.enum(PAI_METHODS),
     /** 'init' scores θ0 (the paper, App. G); 'final' scores the trained weights (the authors' code default). */

@@ -13,7 +13,7 @@ type BceBatch = Batch & { y: tf.Tensor2D; labels: Int32Array };
 registerLoss({
   name: 'binaryCrossEntropy',
   description: 'mean binary cross-entropy on one logit per example (torch BCEWithLogitsLoss)',
-  files: ['src/losses/binary-cross-entropy.ts'],
+  source: import.meta.url,
   targets(ex, outputSize) {
     if (outputSize !== 1) throw new Error(`loss binaryCrossEntropy: needs one output (a logit), the task gives ${outputSize}`);
     if (!ex.labels) throw new Error('loss binaryCrossEntropy: the task gives no labels');

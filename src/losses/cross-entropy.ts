@@ -100,7 +100,7 @@ function laneTargets(exs: Examples[], classes: number): CrossEntropyTargets {
 registerLoss({
   name: 'crossEntropy',
   description: 'mean softmax cross-entropy over the classes (spec §3.1)',
-  files: ['src/losses/cross-entropy.ts'],
+  source: import.meta.url,
   targets(ex, outputSize) {
     if (!ex.labels) throw new Error('loss crossEntropy: the task gives no class labels');
     return { ...crossEntropyTargets(ex.labels, outputSize) };

@@ -12,7 +12,7 @@ type MseBatch = Batch & { T: tf.Tensor2D; labels?: Int32Array };
 registerLoss({
   name: 'mse',
   description: 'mean squared error over every output entry (torch MSELoss)',
-  files: ['src/losses/mse.ts'],
+  source: import.meta.url,
   targets(ex, outputSize) {
     if (ex.kind !== 'vectors') {
       const T = new Float32Array(ex.n * outputSize);

@@ -57,7 +57,7 @@ registerModel<LstmConfig>({
   name: 'lstm',
   description: 'embedding 64, 2-layer LSTM (hidden 128), linear read-out of the last step to one logit; autodiff',
   paperRef: 'App. J, Fig. 19; spec §1.8',
-  files: ['src/models/lstm.ts'],
+  source: import.meta.url,
   schema: LstmSchema,
   accepts: ['tokens'],
   orderAware: true,

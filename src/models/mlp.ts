@@ -184,7 +184,7 @@ registerModel<MlpConfig>({
   name: 'mlp',
   description: 'the paper MLP: logits = W_Uᵀ W_out ReLU(W_in (E_a + E_b)), no biases, factorised with a hand-written backward',
   paperRef: 'Eq. 1, App. B.1; spec §2.1',
-  files: ['src/models/mlp.ts'],
+  source: import.meta.url,
   schema: MlpSchema,
   accepts: ['tokens'],
   orderAware: false,

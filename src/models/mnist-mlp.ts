@@ -47,7 +47,7 @@ registerModel<MnistMlpConfig>({
   name: 'mnist-mlp',
   description: 'the authors\' MNIST MLP: W3 ReLU(W2 ReLU(W1 x)), 784-200-200-10, no biases, κ = 8, hand-written backward',
   paperRef: 'App. B.1, Fig. 13; spec §2.3',
-  files: ['src/models/mnist-mlp.ts'],
+  source: import.meta.url,
   schema: MnistMlpSchema,
   accepts: ['vectors'],
   orderAware: true,

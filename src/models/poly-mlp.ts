@@ -31,7 +31,7 @@ registerModel<PolyMlpConfig>({
   name: 'poly-mlp',
   description: 'the authors\' polynomial-regression MLP: ŷ = U ReLU(O ReLU(I ReLU(E x))), no biases, hand-written backward',
   paperRef: 'Fig. 2d; spec §2.4',
-  files: ['src/models/poly-mlp.ts'],
+  source: import.meta.url,
   schema: PolyMlpSchema,
   accepts: ['vectors'],
   orderAware: true,

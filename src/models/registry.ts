@@ -7,7 +7,7 @@ import { toFlat, toParams, type Layout, type Params } from './layout.ts';
 import type { Batch, Forward, ModelDef } from './types.ts';
 
 /** Every model a run can name in `model.name`. Built-ins register in src/models/index.ts. */
-export const models = new Registry<ModelDef>('model');
+export const models = new Registry<ModelDef>('model', new URL('./index.ts', import.meta.url).href);
 
 export const registerModel = <C>(def: ModelDef<C>): ModelDef<C> => models.register(def as ModelDef) as ModelDef<C>;
 

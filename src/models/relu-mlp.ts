@@ -26,7 +26,7 @@ registerModel<ReluMlpConfig>({
   name: 'relu-mlp',
   description: 'one hidden ReLU layer with biases: logits = ReLU(x W1 + b1) W2 + b2, autodiff',
   paperRef: 'Fig. 2e; spec §1.7 (our choice)',
-  files: ['src/models/relu-mlp.ts'],
+  source: import.meta.url,
   schema: ReluMlpSchema,
   accepts: ['vectors'],
   orderAware: true,

@@ -270,7 +270,7 @@ export const transformerModel = registerModel<TransformerConfig>({
   description:
     "the authors' 1-layer transformer: one causal head scaled by 1/√d_head, ReLU MLP, no positional embedding, LayerNorm or biases, logits of the last token; factorised with a hand-written backward",
   paperRef: 'App. B.2; spec §2.2, §12.4',
-  files: ['src/models/transformer.ts'],
+  source: import.meta.url,
   schema: TransformerSchema,
   accepts: ['tokens'],
   // the query and the residual stream come from the last token, so f(a, b) ≠ f(b, a)

@@ -4,7 +4,7 @@ import { defaultRun, parseRunConfig, resolve, type DenseRunConfig, type RunConfi
 import { derivations } from '../derive/index.ts';
 import { announceEngine, engineFor, type EngineUse } from '../engines/choose.ts';
 import type { Prepared } from '../derive/types.ts';
-import { losses } from '../losses/index.ts';
+import { runCode } from './code-identity.ts';
 import type { Layout } from '../models/layout.ts';
 import { modelInit, models } from '../models/index.ts';
 import { fromStateDict, MASK_PREFIX, toStateDict } from '../models/state-dict.ts';
@@ -24,31 +24,12 @@ import { stepsPerEpoch } from '../train/minibatch.ts';
  */
 
 /**
- * The code whose change must invalidate a stored run (a bug fix must never reuse stale results):
- * the core every run executes, plus the files of the task, model, loss and derivation the run
- * uses, so that adding or changing one component does not retrain the runs of the others.
+ * The code whose change must invalidate a stored run: the files the core and the run's task, model,
+ * loss and derivation import (src/runs/code-identity.ts), so that adding or changing one component
+ * does not retrain the runs of the others.
  */
-export const CORE_CODE = [
-  'src/registry.ts', 'src/models/layout.ts', 'src/models/init.ts', 'src/models/registry.ts', 'src/models/autodiff.ts', 'src/optim',
-  'src/train/loop.ts', 'src/train/minibatch.ts', 'src/train/steppers/dense.ts', 'src/train/norms.ts', 'src/train/milestones.ts',
-  'src/prune/mask.ts', 'src/runs/execute.ts', 'src/config/schema.ts', 'src/models/state-dict.ts',
-  // the engine seam; the native engine's C sources are in its id (src/engines/native/index.ts)
-  'src/engines/types.ts', 'src/engines/choose.ts', 'src/engines/tfjs/session.ts', 'src/engines/native/index.ts',
-];
-
-/** The task, model and loss a dense run uses. */
-function componentFiles(config: DenseRunConfig): string[] {
-  const task = tasks.get(config.data.task);
-  return [...task.files, ...models.get(config.model.name).files, ...losses.get(task.loss).files];
-}
-
 export function codeVersionOf(config: RunConfig): string {
-  const files = new Set([...CORE_CODE, ...componentFiles(config)]);
-  if (config.derive) {
-    for (const f of derivations.get(config.derive.method).files) files.add(f);
-    for (const f of componentFiles(config.derive.base)) files.add(f);
-  }
-  return codeVersion([...files]);
+  return codeVersion(runCode(config));
 }
 
 export interface RunMeta {

@@ -57,7 +57,7 @@ registerTask<ImdbConfig>({
   name: 'imdb',
   description: 'IMDb review sentiment (aclImdb v1.0): top 1000 words, 500 tokens, 25 % test; read from $GROK_DATA/aclImdb',
   paperRef: 'App. J, Fig. 19; spec §1.8',
-  files: ['src/tasks/imdb.ts', 'src/data/aclimdb.ts', 'src/data/verified-file.ts'],
+  source: import.meta.url,
   schema: ImdbSchema,
   loss: 'binaryCrossEntropy',
   milestone: { metric: 'accuracy', threshold: 0.8 },

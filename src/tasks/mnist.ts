@@ -34,7 +34,7 @@ registerTask<MnistConfig>({
   name: 'mnist',
   description: 'MNIST digits, the authors\' split: the first 1000 images of the official test split train, the official 60 000 training images test',
   paperRef: 'App. B.1, Fig. 13; spec §1.5, §10',
-  files: ['src/tasks/mnist.ts', 'src/data/mnist.ts', 'src/data/idx.ts', 'src/data/verified-file.ts'],
+  source: import.meta.url,
   schema: MnistSchema,
   loss: 'mse',
   // our choice (settings.ts mnist-mlp): the paper's 95 % is likely beyond an MLP on 1000 images

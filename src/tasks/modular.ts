@@ -159,7 +159,7 @@ for (const name of TASK_NAMES) {
     name,
     description: `(${FORMULA_TEXT[name]}) mod p over ${commutative ? 'the pairs a ≤ b' : 'ordered pairs (a, b)'}`,
     paperRef: name === 'add' ? '§3, Fig. 1, 2a; spec §1.1' : 'Fig. 2c; spec §1.2',
-    files: ['src/tasks/modular.ts', 'src/data/split.ts', 'src/data/python-random.ts', 'src/data/primes.ts'],
+    source: import.meta.url,
     schema: modularSchema(commutative),
     loss: 'crossEntropy',
     milestone: { metric: 'accuracy', threshold: 0.95 },

@@ -56,7 +56,7 @@ registerTask<ParityConfig>({
   name: 'parity',
   description: '(n, k) sparse parity: x uniform on {±1}ⁿ, two classes by the product of the first k bits',
   paperRef: 'Fig. 2e, 14b; spec §1.7 (settings ours)',
-  files: ['src/tasks/parity.ts', 'src/data/streams.ts'],
+  source: import.meta.url,
   schema: ParitySchema,
   loss: 'crossEntropy',
   milestone: { metric: 'accuracy', threshold: 0.95 },

@@ -64,7 +64,7 @@ registerTask<PolynomialConfig>({
   name: 'polynomial',
   description: 'regression y = (x·β)²/2, x ~ N(0, I/d), β ~ N(0, I), seeded Gaussian train and test sets',
   paperRef: 'Fig. 2d, 14a; spec §1.6',
-  files: ['src/tasks/polynomial.ts', 'src/data/streams.ts'],
+  source: import.meta.url,
   schema: PolynomialSchema,
   loss: 'mse',
   // MSE 0.1 = 20 % of Var(y) ≈ 0.5 (R² ≥ 0.8). Measured (settings.ts, mlp-polynomial): runs that

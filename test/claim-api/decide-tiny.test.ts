@@ -22,7 +22,7 @@ const tiny: Scale = SCALES.smoke;
 const claimFiles = readdirSync(join(import.meta.dirname, '../../claims')).filter((f) => f.endsWith('.claim.ts'));
 
 /**
- * Every claim on every code path its settings take: one setting per (model, task source files),
+ * Every claim on every code path its settings take: one setting per (model, task source file),
  * so the modular operations, which differ only in the operation, share one test (`GROK_SCALE=smoke
  * npm run claims` runs every pair).
  */
@@ -32,7 +32,7 @@ const pairs = await Promise.all(claimFiles.map(async (file) => {
   // a setting that cannot run here at all (IMDb without its data, or a setting that needs what the loop lacks) says why instead
   return (def.settings ?? ['mlp-add']).filter((name) => {
     const setting = getSetting(name);
-    const path = `${setting.model} ${tasks.get(setting.task).files.join(',')}`;
+    const path = `${setting.model} ${tasks.get(setting.task).source}`;
     if (seen.has(path) || 'undecidable' in settingAt(setting, tiny)) return false;
     seen.add(path);
     return true;
