@@ -18,7 +18,7 @@ import { claimsRoot, packageRoot } from '../util/paths.ts';
  * from src/claims (a new helper file is covered without being listed), its statistics and settings.
  * Left out: the modules that only run the suite or write the report, which cannot change a verdict.
  */
-const SUITE_ONLY = new Set(['build-report.ts', 'global-setup.ts', 'plan.ts', 'progress.ts', 'results.ts', 'stamp.ts']);
+const SUITE_ONLY = new Set(['build-report.ts', 'global-setup.ts', 'plan.ts', 'progress.ts', 'results.ts', 'runner.ts', 'stamp.ts']);
 const claimCode = (): string[] => [
   ...readdirSync(join(packageRoot(), 'src/claims')).filter((f) => f.endsWith('.ts') && !SUITE_ONLY.has(f)).sort().map((f) => `src/claims/${f}`),
   'src/stats', 'src/analysis', 'src/config/settings.ts', 'src/config/scale.ts',
@@ -57,7 +57,11 @@ export function staleness(c: ClaimReport): string | null {
   return null;
 }
 
-/** Outcomes of claims whose file exists, each marked with its staleness. */
+/**
+ * Outcomes of claims whose file exists, each marked with its staleness. A reason set when it was
+ * read (src/claims/results.ts: set aside by an attempt that stored nothing, or not a valid file) is
+ * kept: a stale mark can be added here, never taken away.
+ */
 export function currentClaims(outcomes: ClaimReport[]): ClaimReport[] {
-  return outcomes.filter((c) => existsSync(claimFile(c.id))).map((c) => ({ ...c, stale: staleness(c) }));
+  return outcomes.filter((c) => existsSync(claimFile(c.id))).map((c) => ({ ...c, stale: c.stale || staleness(c) }));
 }
