@@ -54,7 +54,7 @@ export default defineClaim({
   expectedFailure: (scale) => (scale.name === 'ci'
     ? {
         statements: { 'critical-ratio-located': 'fails' },
-        why: `with the ci split and the MLP, WD-0 tickets on the sweep seeds still generalise at the top of the scan, so the critical ratio lies beyond ${PAPER_K} ± ${TOLERANCE}; k = ${FAIL_K} is expected to fail as the paper says, and WD-0 tickets at the located ratio to beat WD-0 dense models. The paper used a smaller split and possibly the transformer (spec §3.6): decided again at paper scale`,
+        why: `with the ci split and the MLP, tickets trained without weight decay still generalise on the sweep seeds at the top of the scan, so the critical ratio lies beyond ${PAPER_K} ± ${TOLERANCE}; k = ${FAIL_K} is expected to fail as the paper says, and such tickets at the located ratio to beat dense models trained without weight decay. The paper used a smaller split and possibly the transformer (spec §3.6): decided again at paper scale`,
       }
     : null),
 

@@ -145,14 +145,15 @@ export default defineClaim({
       { ok: vsWd.test.pValue <= ALPHA, p: vsWd.test.pValue, what: `t_gen EP w/ WD ${fmtT(tGen(epW))} vs WD (lr ${WD_LR}) ${fmtT(tGen(wd))}: Wilcoxon p = ${vsWd.test.pValue.toPrecision(3)}` },
       { ok: vsEpWo.test.pValue <= ALPHA, p: vsEpWo.test.pValue, what: `vs EP w/o WD ${fmtT(tGen(epWo))}: Wilcoxon p = ${vsEpWo.test.pValue.toPrecision(3)}` },
     ];
-    const statementIds = ['frozen-weights-generalise', 'ep-with-wd-beats-wd', 'ep-with-wd-beats-ep'];
-    const statementNames = [`(1) EP w/o WD reaches mean test accuracy > ${BAR}`, `(2) EP w/ WD generalises sooner than WD (lr ${WD_LR})`, '(3) EP w/ WD generalises sooner than EP w/o WD'];
+    const decided = (c: (typeof checks)[number]) => ({ state: c.ok ? 'holds' as const : 'fails' as const, value: c.p, pValue: c.p, detail: c.what });
     const statements: Statement[] = [
       {
         id: 'theta-mem-memorises', name: `θ_mem (epoch ${MEM_EPOCH}) is a memorising solution on every seed`, state: memorised ? 'holds' : 'fails', value: mean(accMem),
         detail: `train acc ${trainMem.map((a) => a.toFixed(2)).join(', ')}, test acc ${accMem.map((a) => a.toFixed(2)).join(', ')}`,
       },
-      ...checks.map((c, i): Statement => ({ id: statementIds[i], name: statementNames[i], state: c.ok ? 'holds' : 'fails', value: c.p, pValue: c.p, detail: c.what })),
+      { id: 'frozen-weights-generalise', name: `(1) EP w/o WD reaches mean test accuracy > ${BAR}`, ...decided(checks[0]) },
+      { id: 'ep-with-wd-beats-wd', name: `(2) EP w/ WD generalises sooner than WD (lr ${WD_LR})`, ...decided(checks[1]) },
+      { id: 'ep-with-wd-beats-ep', name: '(3) EP w/ WD generalises sooner than EP w/o WD', ...decided(checks[2]) },
     ];
     const cell = (xs: (number | null)[]) => {
       const v = xs.filter((x): x is number => x !== null);

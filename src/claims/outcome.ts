@@ -81,14 +81,15 @@ const describe = (v: unknown): string => {
   return Array.isArray(v) ? 'an array' : typeof v;
 };
 
-/** "statistics[2] (“Pearson r”).pValue": the path, with the name of the statistic or statement it is in. */
+/** "statistics[2] ("Pearson r").pValue": the path, with the name (or id) of the statistic, statement or figure it is in. */
 function where(root: unknown, path: PropertyKey[]): { at: string; value: unknown } {
   let at = '';
   let node: unknown = root;
   for (const key of path) {
     node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key as string] : undefined;
     at += typeof key === 'number' ? `[${key}]` : `${at ? '.' : ''}${String(key)}`;
-    const name = (node as { name?: unknown } | null)?.name;
+    const named = node as { name?: unknown; id?: unknown } | null;
+    const name = typeof named?.name === 'string' ? named.name : named?.id;
     if (typeof key === 'number' && node && typeof node === 'object' && typeof name === 'string') at += ` ("${name.length > 60 ? `${name.slice(0, 60)}…` : name}")`;
   }
   return { at: at || '(the outcome)', value: node };
