@@ -126,7 +126,8 @@ export async function attemptClaim(claim: Claim, settingName: string, opts: Atte
 
   let text: string;
   try {
-    text = serialise({ ...report, ...stamp() }, where);
+    report = { ...report, ...stamp() };
+    text = serialise(report, where);
   } catch (err) {
     const cause = `its outcome (${report.verdict}) cannot be stored: ${describeError(err)}`;
     report = errorOutcome(cause);
