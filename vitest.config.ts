@@ -30,6 +30,8 @@ export default defineConfig({
           hookTimeout: 6 * 60 * 60 * 1000,
           fileParallelism: false,
           globalSetup: ['./src/claims/global-setup.ts'],
+          // the one runner: it turns each claim file (a plain defineClaim value) into its tests
+          setupFiles: ['./src/claims/runner.ts'],
         },
       },
     ],

@@ -1,4 +1,5 @@
 import { defineClaim } from '../src/claims/define.ts';
+import type { Statement } from '../src/claims/statements.ts';
 import { accuracyCurves } from '../src/claims/figures.ts';
 import { denseRun, ticketRun, type RunConfig } from '../src/config/schema.ts';
 import type { RunResult } from '../src/runs/execute.ts';
@@ -51,7 +52,10 @@ export default defineClaim({
   // the final WD-1 checkpoint rewound to θ0. At ci (frac 0.5, tickets 3000 epochs) the edge lies
   // past the tolerance; a longer horizon could only move it further up, the paper's frac 0.4 may not
   expectedFailure: (scale) => (scale.name === 'ci'
-    ? 'measured at ci (2026-12-02): on sweep seeds 5 and 6 every WD-0 ticket generalised at k = 0.79 … 0.84, so the critical ratio is ≥ 0.84, beyond 0.81 ± 0.02; k = 0.9 fails as the paper says (final test accuracy 0.929, 0.795); at k = 0.84, 5/5 WD-0 tickets vs 0/5 WD-0 dense models generalised, Fisher p = 0.004. frac 0.5 and the MLP, where the paper used frac 0.4 and possibly the transformer (spec §3.6): decided again at paper scale'
+    ? {
+        statements: { 'critical-ratio-located': 'fails' },
+        why: `with the ci split and the MLP, tickets trained without weight decay still generalise on the sweep seeds at the top of the scan, so the critical ratio lies beyond ${PAPER_K} ± ${TOLERANCE}; k = ${FAIL_K} is expected to fail as the paper says, and such tickets at the located ratio to beat dense models trained without weight decay. The paper used a smaller split and possibly the transformer (spec §3.6): decided again at paper scale`,
+      }
     : null),
 
   async decide({ scale, runAll, base }) {
@@ -101,9 +105,12 @@ export default defineClaim({
       { name: `critical pruning ratio k (paper ${PAPER_K}, tolerance ±${TOLERANCE})`, value: kCrit, detail: kCrit === null ? 'below the sweep' : hitCeiling ? 'lower bound: the scan reached its end' : `last ratio before the first failure; sweep seeds ${sweepSeeds.join(', ')}`, role: 'effect' as const },
       { name: `sweep seeds that generalised at k = ${FAIL_K}`, value: failAtNine, detail: `of ${atFail.runs.length} (the paper: test accuracy drops dramatically)` },
     ];
+    const locatedStatement: Statement = { id: 'critical-ratio-located', name: `critical ratio within ${PAPER_K} ± ${TOLERANCE}`, state: located ? 'holds' : 'fails', value: kCrit, detail: locText };
+    const nineStatement: Statement = { id: 'high-ratio-fails', name: `no sweep seed generalises at k = ${FAIL_K}`, state: failAtNine === 0 ? 'holds' : 'fails', value: failAtNine, detail: nineText };
     if (kCrit === null) {
+      const compared: Statement = { id: 'ticket-beats-dense', name: 'at the critical ratio, WD-0 tickets generalise more often than WD-0 dense models', state: 'undecided', value: null, detail: 'no critical ratio to compare at' };
       return {
-        passed: false,
+        statements: [locatedStatement, nineStatement, compared],
         reason: `${locText}; ${nineText}. ${sweepText}`,
         statistics: sweepStats,
         seedTable: { columns, rows: sweepRows },
@@ -121,9 +128,13 @@ export default defineClaim({
     const sD = denseNoWd.filter(generalised).length;
     const test = fisherFromCounts(sT, tickets.length, sD, denseNoWd.length, 'greater');
     const k = kCrit.toFixed(2);
-    const compared = test.pValue <= ALPHA;
+    const compared: Statement = {
+      id: 'ticket-beats-dense', name: 'at the critical ratio, WD-0 tickets generalise more often than WD-0 dense models',
+      state: test.pValue <= ALPHA ? 'holds' : 'fails', value: sT, pValue: test.pValue,
+      detail: `${sT}/${tickets.length} tickets vs ${sD}/${denseNoWd.length} dense models: Fisher p = ${test.pValue.toPrecision(3)}`,
+    };
     return {
-      passed: located && failAtNine === 0 && compared,
+      statements: [locatedStatement, nineStatement, compared],
       reason: `${locText}; ${nineText}; at k = ${k} without weight decay ${sT}/${tickets.length} tickets vs ${sD}/${denseNoWd.length} dense models reached 95 % test accuracy (seeds ${scale.seeds.join(', ')}): Fisher p = ${test.pValue.toPrecision(3)} (need ≤ ${ALPHA}). ${sweepText}`,
       statistics: [
         ...sweepStats,

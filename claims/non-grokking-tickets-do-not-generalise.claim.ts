@@ -1,7 +1,7 @@
 import { defineClaim } from '../src/claims/define.ts';
 import { thinLogSpaced } from '../src/claims/figures.ts';
 import { atHorizon, loggedAt } from '../src/claims/horizon.ts';
-import { allHold, familyState, smallerOnLogScale, statementReason, statementStatistics, type Statement } from '../src/claims/statements.ts';
+import { familyState, smallerOnLogScale, statementReason, statementStatistics, type Statement } from '../src/claims/statements.ts';
 import type { Scale } from '../src/config/scale.ts';
 import { denseRun, ticketRun } from '../src/config/schema.ts';
 import type { FigureInput } from '../src/report/types.ts';
@@ -62,7 +62,10 @@ export default defineClaim({
   // the base run's; spec §4.1 `-e t`): tickets taken shortly before t_gen do generalise at ci
   expectedFailure: (scale) =>
     scale.name === 'ci'
-      ? 'at ci (frac_train 0.5, 2026-12-02) 3 of 19 non-grokking tickets reach 95 % test accuracy within 2000 epochs: seed 1 from t = 6000 (dense test accuracy there 0.947, 50 epochs before its t_gen 6050) at 590, seed 3 from t = 10000 (0.940, 80 before t_gen 10080) at 580, seed 4 from t = 6000 (0.883, 400 before t_gen 6400) at 1650. Their accuracy does track the dense model\'s (Pearson r = 0.957, p = 7e-11) and the grokking tickets generalise 20–52× faster in τ (Holm p ≤ 2e-4). Decided at paper scale (frac 0.4, tickets 30 000 epochs)'
+      ? {
+          statements: { 'non-grokking-never-generalise': 'fails' },
+          why: 'with the ci split (more training pairs than the paper\'s), some tickets taken shortly before the dense run\'s t_gen, where its test accuracy is already high, generalise within the ticket horizon. Their accuracy is expected to track the dense model\'s, and the grokking tickets to generalise with less delay. Decided at paper scale, on the paper\'s split with tickets as long as the base run',
+        }
       : null,
   async decide({ scale, setting, runAll, base, ticket: ticketOf }) {
     const horizon = horizonOf(scale);
@@ -94,6 +97,7 @@ export default defineClaim({
 
     const neverGrokked = dense.filter((d) => d.milestones.tGen === null).map((d) => d.config.data.seed);
     const denseGroks: Statement = {
+      id: 'dense-runs-grok',
       name: 'every dense run groks (t_gen exists)',
       state: neverGrokked.length ? 'fails' : 'holds',
       value: dense.length - neverGrokked.length,
@@ -104,6 +108,7 @@ export default defineClaim({
     const generalisedPre = pre.filter((k) => k.run.milestones.tGen !== null);
     const fullHorizon = horizon >= scale.epochs;
     const notFully: Statement = {
+      id: 'non-grokking-never-generalise',
       name: 'no non-grokking ticket reaches 95 % test accuracy',
       state: generalisedPre.length ? 'fails' : !pre.length || !fullHorizon ? 'undecided' : 'holds',
       value: generalisedPre.length,
@@ -122,13 +127,14 @@ export default defineClaim({
     try {
       const c = correlationTest(pairs.map((k) => k.baseAcc!), pairs.map((k) => finalAcc(k)!), 'greater');
       tracks = {
+        id: 'accuracy-tracks-dense',
         name: 'non-grokking tickets\' final test accuracy tracks the dense test accuracy at t',
         state: c.r > 0 && c.pValue <= ALPHA ? 'holds' : 'fails',
         value: c.r, pValue: c.pValue,
         detail: `Pearson r = ${c.r.toFixed(3)}, one-sided p = ${fmtP(c.pValue)}, n = ${c.n}; mean |ticket − dense| = ${(pairs.reduce((a, k) => a + Math.abs(finalAcc(k)! - k.baseAcc!), 0) / pairs.length).toFixed(3)}`,
       };
     } catch (err) {
-      tracks = { name: 'non-grokking tickets\' final test accuracy tracks the dense test accuracy at t', state: 'undecided', value: null, detail: `no correlation on ${pairs.length} tickets: ${(err as Error).message}` };
+      tracks = { id: 'accuracy-tracks-dense', name: 'non-grokking tickets\' final test accuracy tracks the dense test accuracy at t', state: 'undecided', value: null, detail: `no correlation on ${pairs.length} tickets: ${(err as Error).message}` };
     }
 
     // (C) grokking tickets generalise, and sooner (relative to memorising) than the dense model
@@ -141,6 +147,7 @@ export default defineClaim({
     // a censored grokking ticket blocks its comparison; one outside both families (no 'first' on some seed) counts here too
     const fasterState = familyState(faster, ALPHA, fullHorizon);
     const grokking: Statement = {
+      id: 'grokking-tickets-faster',
       name: 'grokking tickets generalise, with less delay than the dense model',
       state: fasterState === 'fails' || !censoredGrok.length ? fasterState : fullHorizon ? 'fails' : 'undecided',
       value: faster.length ? Math.max(...faster.map((c) => c.pHolm)) : null,
@@ -153,7 +160,7 @@ export default defineClaim({
 
     const statements = [denseGroks, notFully, tracks, grokking];
     return {
-      passed: allHold(statements),
+      statements,
       reason: statementReason(statements),
       statistics: statementStatistics(statements),
       seedTable: {

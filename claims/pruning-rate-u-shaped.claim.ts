@@ -1,7 +1,7 @@
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves } from '../src/claims/figures.ts';
 import { atHorizon } from '../src/claims/horizon.ts';
-import { allHold, familyState, smallerOnLogScale, statementReason, statementStatistics, type Statement } from '../src/claims/statements.ts';
+import { familyState, smallerOnLogScale, statementReason, statementStatistics, type Statement } from '../src/claims/statements.ts';
 import { denseRun, ticketRun } from '../src/config/schema.ts';
 import type { FigureInput } from '../src/report/types.ts';
 import type { RunResult } from '../src/runs/execute.ts';
@@ -51,12 +51,15 @@ export default defineClaim({
   paperRef: '§3.2, Fig. 3a/b, Fig. 4b',
   assertion: `Grokking tickets from the final dense checkpoint at pruning rates k ∈ {${RATES.join(', ')}} (keep 1 − k), trained for the scale's control horizon (ci: ${CI_HORIZON} epochs), against the dense model (k = 0), over seeds; all five must hold: (1) the k with the lowest median τ_grok lies within ${NEAR} of ${PAPER_MIN} (a censored τ ranks worst); (2) τ(${PAPER_MIN}) < τ(0.1) and τ(${PAPER_MIN}) < τ(${HIGH}): one-sided paired t-tests on ln τ, Holm over the two, p ≤ ${ALPHA}; (3) for each k in {${MODERATE.join(', ')}}, τ(k) < τ_dense: one-sided paired t-test on ln τ, Holm over the ${MODERATE.length} rates, p ≤ ${ALPHA}, and no censored ticket; (4) no ticket at k = ${HIGH} reaches 95 % test accuracy; (5) t_mem(${HIGH}) > t_mem(dense): one-sided Wilcoxon signed-rank, p ≤ ${ALPHA}. A censored value in the arm that must be larger counts at its lower bound horizon / t_mem; one in the arm that must be smaller, or a "never" seen over less than the base run's horizon, leaves its statement undecided, which fails the claim; so does a dense run that never groks.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so there is no grokking ticket to sweep` : null),
-  // Reviewed (the sweep's masks, keep fractions, horizon and statements checked against spec §4, §11):
-  // at ci four of the five statements are decided and three hold; the failure is the paper's "0.9
-  // can't generalize", measured with the ci split (frac 0.5, more training pairs than the paper's 0.4)
+  // Reviewed (the sweep's masks, keep fractions, horizon and statements checked against spec §4, §11).
+  // The ci split (frac 0.5) has more training pairs than the paper's (0.4), and its tickets train
+  // a shorter horizon than the base run's; the reference report has the measured numbers
   expectedFailure: (scale) =>
     scale.name === 'ci'
-      ? 'at ci (frac_train 0.5) tickets at pruning rate 0.9 do generalise: 3 of 5 reach 95 % test accuracy within 2000 epochs (t_gen 960, 980, 970; the other two at 0.930 and 0.803), so "0.9 can\'t generalize" fails; the U (τ(0.7) 1.84× below τ(0.9), 13× below τ(0.1)), its minimum (median τ 1.35 at k = 0.7) and the delayed t_mem at 0.9 (429–630 vs 98–103) hold, and k = 0.1 is censored at 2000 on 4 seeds (undecided: deciding it needs tickets as long as τ_dense × t_mem, up to 10 200 epochs, i.e. 5 × 10 500 epochs ≈ 4.5 min of one core at ~5 ms/epoch, beyond the ci budget). Decided at paper scale (frac 0.4, tickets 30 000 epochs)'
+      ? {
+          statements: { 'high-rate-never-generalises': 'fails', 'moderate-rates-accelerate': 'undecided' },
+          why: `with the ci split, tickets at pruning rate ${HIGH} do generalise within the ticket horizon, so "it can't generalize" fails; the lightest rate's tickets are censored at that horizon on most seeds, which leaves its acceleration undecided (deciding it needs tickets as long as τ_dense × t_mem, beyond the ci budget). The U, its minimum and the delayed t_mem are expected to hold. Decided at paper scale, on the paper's split with tickets as long as the base run`,
+        }
       : null,
   async decide({ scale, setting, runAll, base, ticket: ticketOf }) {
     const horizon = scale.name === 'ci' ? Math.min(CI_HORIZON, scale.controlEpochs) : scale.controlEpochs;
@@ -80,6 +83,7 @@ export default defineClaim({
     // the sweep prunes final checkpoints that generalised; a dense run that never did has no grokking ticket
     const neverGrokked = seeds.filter((_, i) => dense[i].milestones.tauGrok === null);
     const denseGroks: Statement = {
+      id: 'dense-runs-grok',
       name: 'every dense run groks (its final checkpoint is a grokking ticket)',
       state: neverGrokked.length ? 'fails' : 'holds',
       value: seeds.length - neverGrokked.length,
@@ -98,6 +102,7 @@ export default defineClaim({
     const isNear = (rate: number) => Math.abs(rate - PAPER_MIN) <= NEAR + 1e-9;
     const candidates = [lowest.rate, ...open];
     const minimum: Statement = {
+      id: 'minimum-location',
       name: `minimum of the median τ within ${NEAR} of k = ${PAPER_MIN}`,
       state: candidates.every(isNear) ? 'holds' : candidates.some(isNear) ? 'undecided' : 'fails',
       value: lowest.rate,
@@ -109,6 +114,7 @@ export default defineClaim({
       name: `τ(${PAPER_MIN}) < τ(${rate})`, smaller: tau(runsAt(PAPER_MIN)), larger: tau(runsAt(rate)), largerBound: bound(runsAt(rate)),
     })));
     const uShape: Statement = {
+      id: 'u-shape',
       name: `U: τ(${PAPER_MIN}) below τ at both ends`,
       state: familyState(uArms, ALPHA, fullHorizon),
       value: Math.max(...uArms.map((c) => c.pHolm)),
@@ -119,6 +125,7 @@ export default defineClaim({
     // (3) every moderate rate against the dense model
     const faster = smallerOnLogScale(MODERATE.map((rate) => ({ name: `τ(${rate}) < τ_dense`, smaller: tau(runsAt(rate)), larger: tau(dense) })));
     const accelerate: Statement = {
+      id: 'moderate-rates-accelerate',
       name: `every moderate rate (${MODERATE.join(', ')}) cuts τ below the dense model's`,
       state: familyState(faster, ALPHA, fullHorizon),
       value: Math.max(...faster.map((c) => c.pHolm)),
@@ -130,6 +137,7 @@ export default defineClaim({
     const high = runsAt(HIGH);
     const generalisedHigh = high.filter((r) => r.milestones.tGen !== null);
     const failsAtHigh: Statement = {
+      id: 'high-rate-never-generalises',
       name: `no ticket at k = ${HIGH} generalises`,
       state: generalisedHigh.length ? 'fails' : fullHorizon ? 'holds' : 'undecided',
       value: generalisedHigh.length,
@@ -146,6 +154,7 @@ export default defineClaim({
     const later = pairedWilcoxon(tMemHigh, tMemDense, { alternative: 'greater', censored: 'higher' });
     const medianTMem = (runs: RunResult[]) => median(runs.map((r) => r.milestones.tMem ?? Infinity));
     const delayed: Statement = {
+      id: 'high-rate-delays-memorisation',
       name: `t_mem(${HIGH}) later than t_mem(dense)`,
       state: later.pValue <= ALPHA ? 'holds' : 'fails',
       value: Number.isFinite(medianTMem(high) / medianTMem(dense)) ? medianTMem(high) / medianTMem(dense) : null,
@@ -156,7 +165,7 @@ export default defineClaim({
     const statements = [denseGroks, minimum, uShape, accelerate, failsAtHigh, delayed];
     const emptied = out.flatMap((t) => (t.meta.maskDensity ?? []).filter((l) => l.kept === 0).map((l) => `seed ${t.config.data.seed} keep ${t.meta.keepFraction}: ${l.name}`));
     return {
-      passed: allHold(statements),
+      statements,
       reason: statementReason(statements),
       statistics: [
         ...statementStatistics(statements),

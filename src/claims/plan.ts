@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { claimsRoot } from '../util/paths.ts';
-import type { ClaimDefinition } from './define.ts';
+import { isClaim } from './define.ts';
 
 /**
  * The claim files of the suite, read before any claim runs: a duplicate id would otherwise let one
@@ -19,21 +19,14 @@ export class ClaimPlanError extends Error {}
 
 const FILE_RE = /\.claim\.ts$/;
 
-/** Every claim file in `dir`, defined but not registered as tests; ids checked against file names. */
+/** Every claim file in `dir`, imported (a claim file defines a value and creates no test); ids checked against file names. */
 export async function discoverClaims(dir = claimsRoot()): Promise<PlannedClaim[]> {
   const files = readdirSync(dir).filter((f) => FILE_RE.test(f)).sort();
-  const g = globalThis as { __GROK_DEFINE_ONLY__?: boolean };
-  const was = g.__GROK_DEFINE_ONLY__;
-  g.__GROK_DEFINE_ONLY__ = true;
   const out: PlannedClaim[] = [];
-  try {
-    for (const file of files) {
-      const def = (await import(pathToFileURL(join(dir, file)).href)).default as ClaimDefinition | undefined;
-      if (!def || typeof def.id !== 'string') throw new ClaimPlanError(`${join(dir, file)}: its default export is not a claim (export default defineClaim({...}))`);
-      out.push({ id: def.id, file, settings: def.settings ?? ['mlp-add'] });
-    }
-  } finally {
-    g.__GROK_DEFINE_ONLY__ = was;
+  for (const file of files) {
+    const def: unknown = (await import(pathToFileURL(join(dir, file)).href)).default;
+    if (!isClaim(def)) throw new ClaimPlanError(`${join(dir, file)}: its default export is not a claim (export default defineClaim({...}))`);
+    out.push({ id: def.id, file, settings: [...def.settings] });
   }
   checkIds(out, dir);
   return out;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readJson } from '../store/files.ts';
 import { parseClaimReport } from '../report/schema.ts';
@@ -11,14 +11,49 @@ import { cacheRoot } from '../util/paths.ts';
 export const claimResultsRoot = (): string => process.env.GROK_RESULTS || join(cacheRoot(), 'claims');
 export const claimResultsDir = (scale: string): string => join(claimResultsRoot(), scale);
 
+/** An outcome set aside by an attempt at its claim (src/claims/attempt.ts) until that attempt stores its own. */
+export const PREVIOUS_SUFFIX = '.previous';
+
+/** A file that is not a valid outcome, as a row of the report: an error naming the file, never a stop. */
+function unreadableRow(dir: string, file: string, problem: string, scale: string): ClaimReport {
+  const [id, setting] = file.replace(/\.json(\.previous)?$/, '').split('@');
+  return {
+    id: id || file, ...(setting ? { setting } : {}), title: `outcome file ${file}`, paperQuote: '', paperRef: '', assertion: '',
+    verdict: 'error', reason: problem, statistics: [], seedTable: { columns: [], rows: [] }, figures: [], runs: [], scale,
+    stale: `${join(dir, file)} is not a valid outcome: rerun the claim to replace it`,
+  };
+}
+
 export async function readClaimResults(scale: string, dir = claimResultsDir(scale)): Promise<ClaimReport[]> {
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  const read = await Promise.all(files.map(async (file) => ({ file, raw: await readJson<unknown>(join(dir, file)) })));
+  const names = readdirSync(dir);
+  const files = names.filter((f) => f.endsWith('.json'));
+  // set aside by an attempt that stored nothing (killed, or its disk full): shown, marked stale
+  const orphans = names.filter((f) => f.endsWith(`.json${PREVIOUS_SUFFIX}`) && !files.includes(f.slice(0, -PREVIOUS_SUFFIX.length)));
+  const read = await Promise.all([...files, ...orphans].sort().map(async (file) => {
+    try {
+      return { file, raw: await readJson<unknown>(join(dir, file)), problem: null };
+    } catch (err) {
+      return { file, raw: null, problem: err instanceof Error ? err.message : String(err) };
+    }
+  }));
   // an outcome without a setting was stored before claims had settings, by older code: not current
   const current = read
-    .filter(({ raw }) => typeof (raw as { setting?: unknown } | null)?.setting === 'string')
-    .map(({ file, raw }) => ({ file, claim: parseClaimReport(raw, join(dir, file)) }));
+    .filter(({ raw, problem }) => problem || typeof (raw as { setting?: unknown } | null)?.setting === 'string')
+    .map(({ file, raw, problem }) => {
+      if (problem) return { file, claim: unreadableRow(dir, file, problem, scale) };
+      let claim: ClaimReport;
+      try {
+        claim = parseClaimReport(raw, join(dir, file));
+      } catch (err) {
+        return { file, claim: unreadableRow(dir, file, err instanceof Error ? err.message : String(err), scale) };
+      }
+      if (file.endsWith(PREVIOUS_SUFFIX)) {
+        const since = statSync(join(dir, file)).ctime.toISOString();
+        claim = { ...claim, stale: `an attempt at this claim started ${since} and stored no outcome (it was interrupted, or its outcome could not be written): this is the outcome before it` };
+      }
+      return { file, claim };
+    });
   const seen = new Map<string, string>();
   for (const { file, claim } of current) {
     // lm-eval only warns on duplicate task names; a duplicate claim id is an error here

@@ -59,9 +59,13 @@ export function staleness(c: ClaimReport): string | null {
   return null;
 }
 
-/** Outcomes of claims whose file exists, each marked with its staleness. */
+/**
+ * Outcomes of claims whose file exists, each marked with its staleness. A reason set when it was
+ * read (src/claims/results.ts: set aside by an attempt that stored nothing, or not a valid file) is
+ * kept: a stale mark can be added here, never taken away.
+ */
 export function currentClaims(outcomes: ClaimReport[]): ClaimReport[] {
   // one esbuild pass for every claim's imports, rather than one per claim
   loadImports(outcomes.map((c) => claimFile(c.id)).filter((f) => existsSync(f)));
-  return outcomes.filter((c) => existsSync(claimFile(c.id))).map((c) => ({ ...c, stale: staleness(c) }));
+  return outcomes.filter((c) => existsSync(claimFile(c.id))).map((c) => ({ ...c, stale: c.stale || staleness(c) }));
 }

@@ -10,6 +10,8 @@ import { pairedTTest, pairedWilcoxon } from '../stats/paired.ts';
 export type StatementState = 'holds' | 'fails' | 'undecided';
 
 export interface Statement {
+  /** A stable kebab-case identifier: what an expected failure names, and the key in the stored outcome. */
+  id: string;
   name: string;
   state: StatementState;
   /** The number the report shows for it (a p-value, a count, a location). */

@@ -8,8 +8,18 @@ import type { ClaimReport } from './types.ts';
  */
 const num = z.number().nullable();
 const cell = z.union([z.string(), z.number(), z.null()]);
+/** A stored p-value is a probability; a NaN the writer turned into null is not one (src/claims/outcome.ts rejects it first). */
+const pValue = z.number().min(0).max(1);
 
-const figure = z.object({
+/** A statement of a claim as stored: a stable id (what an expected failure names) and its state. */
+export const statementRecordSchema = z.object({
+  id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
+  name: z.string(),
+  state: z.enum(['holds', 'fails', 'undecided']),
+  detail: z.string().optional(),
+});
+
+export const figureSchema = z.object({
   id: z.string(),
   title: z.string(),
   caption: z.string().optional(),
@@ -27,9 +37,9 @@ export const claimReportSchema = z.object({
   assertion: z.string(),
   verdict: z.enum(['reproduced', 'not-reproduced', 'expected-failure', 'skipped', 'error']),
   reason: z.string().optional(),
-  statistics: z.array(z.object({ name: z.string(), value: num, pValue: num.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional() })),
+  statistics: z.array(z.object({ name: z.string(), value: num, pValue: pValue.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional() })),
   seedTable: z.object({ columns: z.array(z.string()), rows: z.array(z.array(cell)) }),
-  figures: z.array(figure),
+  figures: z.array(figureSchema),
   runs: z.array(z.object({ key: z.string(), label: z.string(), config: z.unknown(), durationMs: z.number().optional(), cached: z.boolean().optional(), backend: z.string().optional() })),
   choices: z.array(z.object({ item: z.string(), choice: z.string() })).optional(),
   scale: z.string(),
@@ -38,6 +48,8 @@ export const claimReportSchema = z.object({
   settingTitle: z.string().optional(),
   stamp: z.object({ commit: z.string(), decidedAt: z.string(), scale: z.string(), claimCode: z.string() }).optional(),
   stale: z.string().nullable().optional(),
+  statements: z.array(statementRecordSchema).optional(),
+  expectedFailure: z.object({ statements: z.record(z.string(), z.enum(['fails', 'undecided'])), why: z.string() }).optional(),
 });
 
 /** The outcome in `file`, or an error naming the file and the first fields that are wrong. */

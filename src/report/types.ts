@@ -5,8 +5,9 @@
  */
 
 export type Verdict = 'reproduced' | 'not-reproduced' | 'expected-failure' | 'skipped' | 'error';
-// reproduced: assertion passed. not-reproduced: assertion failed. expected-failure: not reproduced and
-// marked test.fails after review (report shows "not reproduced (known)"). skipped: undecidable at this scale (reason given).
+// reproduced: every statement held. not-reproduced: one did not. expected-failure: exactly the statements
+// a review listed did not hold (report shows "not reproduced (known)"). skipped: undecidable at this scale
+// (reason given). error: the attempt did not produce a valid outcome (the reason names the cause).
 
 export interface SeriesPoint { series: string; seed: number; x: number; y: number | null } // y null/NaN allowed
 
@@ -57,6 +58,10 @@ export interface ClaimReport {
   stamp?: OutcomeStamp;
   /** added by the report builder: why this outcome no longer matches the code (null/absent = current). */
   stale?: string | null;
+  /** added: the claim's statements, by stable id, as decided (one `assertion` for a single-statement claim). */
+  statements?: { id: string; name: string; state: 'holds' | 'fails' | 'undecided'; detail?: string }[];
+  /** added: the reviewed failure this outcome was judged against: the statements expected not to hold, and why. */
+  expectedFailure?: { statements: Record<string, 'fails' | 'undecided'>; why: string };
 }
 
 export interface OutcomeStamp {

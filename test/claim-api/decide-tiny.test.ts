@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../setup-backend.ts';
-import type { ClaimDefinition } from '../../src/claims/define.ts';
+import type { Claim } from '../../src/claims/define.ts';
+import { checkOutcome, holds } from '../../src/claims/outcome.ts';
 import { SCALES, type Scale } from '../../src/config/scale.ts';
 import { tasks } from '../../src/tasks/index.ts';
 import { getSetting, settingAt, type SettingRun } from '../../src/config/settings.ts';
@@ -17,7 +18,6 @@ import type { ClaimReport } from '../../src/report/types.ts';
  * its outcome renders into a report. The verdicts mean nothing at this size; what is tested is that
  * the claim code, its statistics and its figures work before a 30-minute suite finds out.
  */
-(globalThis as { __GROK_DEFINE_ONLY__?: boolean }).__GROK_DEFINE_ONLY__ = true;
 const tiny: Scale = SCALES.smoke;
 const claimFiles = readdirSync(join(import.meta.dirname, '../../claims')).filter((f) => f.endsWith('.claim.ts'));
 
@@ -27,7 +27,7 @@ const claimFiles = readdirSync(join(import.meta.dirname, '../../claims')).filter
  * npm run claims` runs every pair).
  */
 const pairs = await Promise.all(claimFiles.map(async (file) => {
-  const def = (await import(`../../claims/${file}`)).default as ClaimDefinition;
+  const def = (await import(`../../claims/${file}`)).default as Claim;
   const seen = new Set<string>();
   // a setting that cannot run here at all (IMDb without its data, or a setting that needs what the loop lacks) says why instead
   return (def.settings ?? ['mlp-add']).filter((name) => {
@@ -44,16 +44,18 @@ describe('claims decide on tiny runs', () => {
   const reports: ClaimReport[] = [];
 
   it.each(pairs.flat())('%s on %s', async (file, settingName) => {
-    const def = (await import(`../../claims/${file}`)).default as ClaimDefinition;
+    const def = (await import(`../../claims/${file}`)).default as Claim;
     expect(`${def.id}.claim.ts`).toBe(file);
     expect(def.undecidable?.(tiny, settingName)).toMatch(/smoke/);
     const setting = getSetting(settingName);
     const at = settingAt(setting, tiny) as SettingRun;
     const outcome = await def.decide({ scale: at.scale, setting, base: at.base, ticket: at.ticket, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs, { workers: 2 }) });
-    expect(typeof outcome.passed).toBe('boolean');
+    // the runner's own check: statements or passed, finite p-values in [0, 1], valid figures
+    const checked = checkOutcome(outcome);
+    expect(checked.ok ? '' : checked.problem).toBe('');
     expect(outcome.reason.length).toBeGreaterThan(10);
     for (const row of outcome.seedTable.rows) expect(row.length).toBe(outcome.seedTable.columns.length);
-    reports.push({ id: def.id, setting: setting.name, settingTitle: setting.title, title: def.title, paperQuote: def.paperQuote, paperRef: def.paperRef, assertion: def.assertion, verdict: outcome.passed ? 'reproduced' : 'not-reproduced', reason: outcome.reason, statistics: outcome.statistics, seedTable: outcome.seedTable, figures: outcome.figures, runs: [], choices: outcome.choices, scale: 'tiny' });
+    reports.push({ id: def.id, setting: setting.name, settingTitle: setting.title, title: def.title, paperQuote: def.paperQuote, paperRef: def.paperRef, assertion: def.assertion, verdict: holds(outcome) ? 'reproduced' : 'not-reproduced', reason: outcome.reason, statistics: outcome.statistics, seedTable: outcome.seedTable, figures: outcome.figures, runs: [], choices: outcome.choices, scale: 'tiny' });
   }, 240_000);
 
   it('their outcomes render into a report with every figure', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ClaimDefinition, ClaimOutcome } from '../../src/claims/define.ts';
+import type { Claim, ClaimOutcome } from '../../src/claims/define.ts';
+import { holds, statementsOf } from '../../src/claims/outcome.ts';
 import { SCALES, type Scale } from '../../src/config/scale.ts';
 import { denseRun, parseRunConfig, type RunConfig } from '../../src/config/schema.ts';
 import { getSetting, settingAt, type SettingRun } from '../../src/config/settings.ts';
@@ -12,8 +13,7 @@ import type { Job } from '../../src/runs/pool.ts';
  * `decide` runs on synthetic curves, so what is checked is which runs it asks for at each scale
  * and which statements decide it.
  */
-(globalThis as { __GROK_DEFINE_ONLY__?: boolean }).__GROK_DEFINE_ONLY__ = true;
-const def = (await import('../../claims/edge-popup-lifts-test-accuracy.claim.ts')).default as ClaimDefinition;
+const def = (await import('../../claims/edge-popup-lifts-test-accuracy.claim.ts')).default as Claim;
 
 /** Test accuracy of an arm, epochs counted from θ_mem: a ramp from 0.02 to `end`, reaching it at `at`. */
 type Curve = { end: number; at: number };
@@ -78,12 +78,16 @@ describe('edge-popup claim (Table 1)', () => {
 
   it('holds on the paper\'s numbers and fails on a lift that does not generalise', async () => {
     const paper = await decide(SCALES.ci, paperLike);
-    expect(paper.outcome.passed, paper.outcome.reason).toBe(true);
+    expect(holds(paper.outcome), paper.outcome.reason).toBe(true);
     const ci = await decide(SCALES.ci, ciLike);
-    expect(ci.outcome.passed).toBe(false);
+    expect(holds(ci.outcome)).toBe(false);
     expect(ci.outcome.reason).toMatch(/\(1\) FAILS: EP w\/o WD test accuracy 0\.43, 0\.94, 0\.39, 0\.55, 0\.67/);
     expect(ci.outcome.reason).toMatch(/\(2\) FAILS: t_gen EP w\/ WD .* vs WD \(lr 0\.01\)/);
     expect(ci.outcome.reason).toMatch(/\(3\) holds/);
+    // the statements by the ids an expected failure names
+    expect(statementsOf(ci.outcome).map((s) => [s.id, s.state])).toEqual([
+      ['theta-mem-memorises', 'holds'], ['frozen-weights-generalise', 'fails'], ['ep-with-wd-beats-wd', 'fails'], ['ep-with-wd-beats-ep', 'holds'],
+    ]);
     // each statement is its own statistic; the lr-1e-3 arm is shown but does not decide
     const tests = ci.outcome.statistics.filter((s) => s.role === 'test' || s.role === 'both');
     expect(tests.map((s) => s.name.slice(0, 3))).toEqual(['(1)', '(2)', '(3)']);
@@ -92,7 +96,7 @@ describe('edge-popup claim (Table 1)', () => {
 
   it('fails statement (2) alone when EP w/ WD is not faster than WD at lr 0.01', async () => {
     const { outcome } = await decide(SCALES.ci, { ...paperLike, wd: { end: 1, at: 500 } });
-    expect(outcome.passed).toBe(false);
+    expect(holds(outcome)).toBe(false);
     expect(outcome.reason).toMatch(/^1 of 3 statements not reproduced.*\(1\) holds.*\(2\) FAILS.*\(3\) holds/);
   });
 });

@@ -43,7 +43,7 @@ describe('a run read at a shorter horizon (claims reuse longer tickets)', () => 
 });
 
 describe('statements of a multi-part claim', () => {
-  const st = (state: Statement['state']): Statement => ({ name: 'x', state, value: null, detail: '' });
+  const st = (state: Statement['state']): Statement => ({ id: 'x', name: 'x', state, value: null, detail: '' });
   it('an undecided statement never lets a claim pass', () => {
     expect(allHold([st('holds'), st('holds')])).toBe(true);
     expect(allHold([st('holds'), st('undecided')])).toBe(false);

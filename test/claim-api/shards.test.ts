@@ -30,8 +30,8 @@ beforeEach(() => {
   const claims = join(root, 'claims');
   mkdirSync(claims);
   // the suite: two claims, three (claim, setting) pairs
-  writeFileSync(join(claims, 'alpha.claim.ts'), "export default { id: 'alpha', settings: ['mlp-add', 'mlp-parity'] };\n");
-  writeFileSync(join(claims, 'beta.claim.ts'), "export default { id: 'beta', settings: ['mlp-add'] };\n");
+  writeFileSync(join(claims, 'alpha.claim.ts'), "export default { id: 'alpha', settings: ['mlp-add', 'mlp-parity'], decide: async () => { throw new Error('not run'); } };\n");
+  writeFileSync(join(claims, 'beta.claim.ts'), "export default { id: 'beta', settings: ['mlp-add'], decide: async () => { throw new Error('not run'); } };\n");
   process.env.GROK_CLAIMS_DIR = claims;
   process.env.GROK_CACHE = join(root, 'cache');
   process.env.GROK_REPORTS = join(root, 'reports');

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import '../setup-backend.ts';
-import type { ClaimContext, ClaimDefinition } from '../../src/claims/define.ts';
+import type { Claim, ClaimContext } from '../../src/claims/define.ts';
 import { versusBase } from '../../src/claims/versus-base.ts';
 import { SCALES } from '../../src/config/scale.ts';
 import { getSetting, settingAt, type SettingRun } from '../../src/config/settings.ts';
 import type { RunConfig } from '../../src/config/schema.ts';
 import type { RunResult } from '../../src/runs/execute.ts';
 
-(globalThis as { __GROK_DEFINE_ONLY__?: boolean }).__GROK_DEFINE_ONLY__ = true;
 
 /** A run as the comparisons and figures see it: milestones and a two-point log. */
 function fake(config: RunConfig, tMem: number | null, tGen: number | null, horizon = config.epochs): RunResult {
@@ -82,12 +81,12 @@ describe('norm-matched controls against the base model', () => {
   const ctx = { scale: at.scale, setting: at.setting, base: at.base, ticket: at.ticket, runAll: async (jobs) => jobs.map((j) => world(j.config as RunConfig)), run: async (c) => world(c as RunConfig) } as ClaimContext;
 
   it('claim 2 (ticket vs controls) passes in it', async () => {
-    const def = (await import('../../claims/norm-matched-dense-does-not.claim.ts')).default as ClaimDefinition;
+    const def = (await import('../../claims/norm-matched-dense-does-not.claim.ts')).default as Claim;
     expect((await def.decide(ctx)).passed).toBe(true);
   });
 
   it('the base comparison does not, and names the L1 control with its numbers', async () => {
-    const def = (await import('../../claims/norm-matched-not-faster-than-base.claim.ts')).default as ClaimDefinition;
+    const def = (await import('../../claims/norm-matched-not-faster-than-base.claim.ts')).default as Claim;
     expect(def.undecidable?.(SCALES.paper, 'mlp-add')).toBeNull();
     const out = await def.decide({ ...ctx, scale: SCALES.paper });
     expect(out.passed).toBe(false);
@@ -110,9 +109,9 @@ describe('PaI masks against the base model', () => {
   const ctx = { scale: at.scale, setting: at.setting, base: at.base, ticket: at.ticket, runAll: async (jobs) => jobs.map((j) => world(j.config as RunConfig)), run: async (c) => world(c as RunConfig) } as ClaimContext;
 
   it('claim 3 (ticket vs masks) passes in it, the base comparison does not', async () => {
-    const old = (await import('../../claims/pai-masks-do-not.claim.ts')).default as ClaimDefinition;
+    const old = (await import('../../claims/pai-masks-do-not.claim.ts')).default as Claim;
     expect((await old.decide(ctx)).passed).toBe(true);
-    const def = (await import('../../claims/pai-masks-worse-than-base.claim.ts')).default as ClaimDefinition;
+    const def = (await import('../../claims/pai-masks-worse-than-base.claim.ts')).default as Claim;
     const out = await def.decide(ctx);
     expect(out.passed).toBe(false);
     for (const m of ['random', 'snip', 'grasp', 'synflow']) expect(out.reason).toMatch(new RegExp(`${m}: t_gen 0\\.90× the base's`));
