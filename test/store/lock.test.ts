@@ -9,10 +9,11 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('withLock', () => {
-  it('creates the directory, holds the lock during fn, releases it after', async () => {
+  it('holds the lock during fn and releases it after, without creating the directory it locks', async () => {
     const dir = join(root, 'a', 'run');
     const result = await withLock(dir, async () => {
-      expect(existsSync(dir)).toBe(true);
+      // a run directory appears only when its run is published
+      expect(existsSync(dir)).toBe(false);
       expect(existsSync(lockPathFor(dir))).toBe(true);
       expect(await isLocked(dir)).toBe(true);
       return 42;
