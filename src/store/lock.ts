@@ -16,7 +16,9 @@ import { keepFresh, stopRefreshing } from './lock-refresh.ts';
  *   a random token naming this holding.
  * - Liveness: on the holder's machine a waiter asks the kernel whether that process (same pid and
  *   start time) still runs (liveness.ts). A stopped holder (Ctrl-Z) or one whose event loop is
- *   busy keeps its lock however long; a dead one's lock is taken over at once. A waiter on another
+ *   busy keeps its lock however long; a dead one's lock is taken over at once. Within one process
+ *   a thread knows its own locks, and judges another thread's (a worker of the pool) by its
+ *   refresh, which ends with the thread. A waiter on another
  *   machine cannot see the process, so there the lock's mtime decides: the holder touches it every
  *   stale/6 from a worker thread (lock-refresh.ts, so synchronous training cannot delay it), and a
  *   lock untouched for `staleMs` (default 30 s) is abandoned. A lock without a readable owner (a
@@ -95,6 +97,9 @@ export class LockCompromisedError extends Error {
   override name = 'LockCompromisedError';
 }
 
+/** Tokens of the locks this thread holds. */
+const heldHere = new Set<string>();
+
 /** Whether the lock at `lockPath` has a live holder, and who it is. */
 export async function inspectLock(
   lockPath: string,
@@ -109,7 +114,10 @@ export async function inspectLock(
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, alive: false, owner: null };
     throw err;
   }
-  const state = owner ? processState(owner, me) : 'unknown';
+  let state = owner ? processState(owner, me) : 'unknown';
+  // This process: a thread knows the locks it holds; another thread's (a pool worker's) is judged
+  // by its refresh, which stops when that thread ends, so a lock a dead thread left is taken over.
+  if (owner && state === 'alive' && owner.pid === me.pid && owner.start === me.start && !heldHere.has(owner.token)) state = 'unknown';
   const alive = state === 'unknown' ? Date.now() - mtimeMs < Math.max(MIN_STALE_MS, staleMs) : state === 'alive';
   return { exists: true, alive, owner };
 }
@@ -161,6 +169,7 @@ export async function tryLock(
       throw err;
     }
     keepFresh(lockPath, Math.max(250, Math.floor(staleMs / 6)));
+    heldHere.add(holder.token);
     return heldLock(abs, lockPath, holder.token);
   }
   return null; // lost every race for an abandoned lock to other processes: one of them holds it
@@ -182,6 +191,7 @@ function heldLock(dir: string, lockPath: string, token: string): HeldLock & { re
     },
     async release() {
       stopRefreshing(lockPath);
+      heldHere.delete(token);
       if (isCompromised()) return; // nothing of ours left to remove
       // moved aside first, so the lock disappears at once rather than file by file
       const aside = `${lockPath}.released-${token}`;

@@ -42,7 +42,7 @@ describe('across processes', () => {
   }, 30_000);
 
   it('a lock left by a SIGKILLed process is taken over at once: its holder is seen dead', async () => {
-    const staleMs = 2_000; // proper-lockfile's minimum
+    const staleMs = 2_000; // the lock's minimum (MIN_STALE_MS)
     const root = join(base, 'stale');
     const events: StoreEvent['type'][] = [];
     const store = new RunStore({ root, staleMs, onEvent: (e) => events.push(e.type) });
