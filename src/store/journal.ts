@@ -63,15 +63,16 @@ export async function checkJournal(dir: string, journal: JournalState): Promise<
   for (const [rel, sha] of Object.entries(journal.files)) {
     const path = join(dir, ...rel.split('/'));
     const onDisk = await shaOf(path);
-    if (rel in journal.writing) {
-      const before = journal.writing[rel];
+    const before = journal.writing[rel];
+    if (rel in journal.writing && onDisk !== null) {
       if (onDisk === sha) continue;
-      if (onDisk !== null && onDisk === before) settled.files[rel] = before;
+      if (onDisk === before) settled.files[rel] = before;
       else {
         delete settled.files[rel];
-        if (onDisk !== null) interrupted.push(path);
+        interrupted.push(path);
       }
-    } else if (onDisk === null) damaged.push({ path, kind: 'missing', message: `${rel}: missing (the journal lists it)` });
+    } else if (rel in journal.writing && before === null) delete settled.files[rel]; // a new file whose write never ended
+    else if (onDisk === null) damaged.push({ path, kind: 'missing', message: `${rel}: missing (the journal lists it)` });
     else if (onDisk !== sha) {
       damaged.push({ path, kind: 'corrupt', message: `${rel}: its sha256 differs from the one recorded when it was written (edited or damaged)` });
     }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CorruptFileError, readJson } from '../../src/store/files.ts';
+import { CorruptFileError, readJson, sealedJsonBytes } from '../../src/store/files.ts';
 import { runKey } from '../../src/store/hash.ts';
 import { RunStore, type RunContext, type RunReader, type StoreEvent } from '../../src/store/store.ts';
 
@@ -141,6 +141,21 @@ describe('resuming re-checks what an earlier attempt wrote', () => {
     expect((await store.verify()).problems).toEqual([]);
   });
 
+  it('a process killed between recording a write and making it resumes as if the write never began', async () => {
+    const { out, from, said, store } = await resumedAfter((dir) => {
+      const path = join(dir, 'JOURNAL');
+      const { sha256: _seal, ...journal } = JSON.parse(readFileSync(path, 'utf8')) as { sha256: string; files: Record<string, string>; writing: Record<string, string | null> };
+      // the resume state was to be rewritten and checkpoint 4 written: neither reached the disk
+      journal.writing = { 'resume.safetensors': journal.files['resume.safetensors'], 'checkpoints/4.safetensors': null };
+      journal.files = { ...journal.files, 'resume.safetensors': 'f'.repeat(64), 'checkpoints/4.safetensors': 'e'.repeat(64) };
+      writeFileSync(path, sealedJsonBytes(journal));
+    });
+    expect(from).toBe(3);
+    expect(out).toEqual(ALL);
+    expect(said).toEqual([]);
+    expect((await store.verify()).problems).toEqual([]);
+  });
+
   it('a file damaged while the run computes is not sealed: nothing is published, and the next attempt recomputes', async () => {
     const { store, key, get } = setup();
     const damage = (ctx: RunContext, step: number) => {
@@ -176,5 +191,27 @@ describe('verify on a read-only store', () => {
     expect(report.runs).toBe(3);
     expect(readdirSync(s.store.runsDir, { recursive: true }).sort()).toEqual(before);
     expect(statSync(s.store.runsDir).mtime).toEqual(old);
+  });
+});
+
+describe('verify on unfinished runs', () => {
+  it('checks them against their journal; repair removes a damaged one, which the next request recomputes', async () => {
+    const s = setup();
+    await expect(s.get(stepper({}, { stopAfter: 3 }), load)).rejects.toThrow('killed');
+    const dir = unfinishedDir(s.store, s.key);
+    rmSync(join(dir, 'checkpoints', '2.safetensors'));
+    writeFileSync(join(dir, 'notes.json'), '{}');
+    const report = await s.store.verify();
+    expect(report.problems.map((p) => [p.kind, p.path.slice(dir.length + 1)]).sort()).toEqual([
+      ['missing', 'checkpoints/2.safetensors'],
+      ['unlisted', 'notes.json'],
+    ]);
+    const repaired = await s.store.verify({ repair: true });
+    expect(repaired.removedRuns).toEqual([s.key]);
+    expect(existsSync(dir)).toBe(false);
+    const again: { from?: number } = {};
+    expect(await s.get(stepper(again), load)).toEqual(ALL);
+    expect(again.from).toBe(0);
+    expect((await s.store.verify()).problems).toEqual([]);
   });
 });
