@@ -78,8 +78,10 @@ describe('publication: a run becomes visible by one rename', () => {
       rmSync(lockPathFor(store.runDir(key)), { recursive: true, force: true });
       const b = start();
       expect(await b.exit).toBe(0);
-      // b took over a's progress: the private directory survived and was found again
-      expect(b.lines).toContain('computing from 2');
+      // b took over a's progress: the private directory survived and was found again (a may have
+      // finished a step more before the stop reached it)
+      const from = Number(b.lines.find((l) => l.startsWith('computing from '))!.slice('computing from '.length));
+      expect(from).toBeGreaterThanOrEqual(2);
       expect(result(b).result).toMatchObject({ metrics: { steps: 6 }, last: [6] });
       const published = tree(store.runDir(key));
 
