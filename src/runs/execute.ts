@@ -16,6 +16,7 @@ import { canTrainInLanes, oneLane, trainLoop, type Progress, type ResumeState, t
 import type { Split } from '../tasks/types.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
 import { stepsPerEpoch } from '../train/minibatch.ts';
+import { checkedResume } from './resume-check.ts';
 
 /**
  * One run = one directory in the store, keyed by its normalised config and the code version.
@@ -230,9 +231,9 @@ async function prepareRun(config: RunConfig, key: string, ctx: RunContext, opts:
     }
   }
 
-  const resume = await ctx.loadResume();
   // the resume state counts optimiser steps; a minibatch epoch takes several
   const perEpoch = config.batchSize > 0 ? stepsPerEpoch(split.train.n, config.batchSize) : 1;
+  const resume = await checkedResume(ctx, { layout, ownStepper: !!prepared.stepper, epochs: config.epochs, perEpoch, logFields: LOG_FIELDS });
   const resumeStep = resume ? Number(resume.meta.step) : 0;
   if (resume) extra.resumedFromEpoch = resumeStep / perEpoch;
   return {

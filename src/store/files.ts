@@ -77,8 +77,13 @@ export async function sha256File(path: string): Promise<string> {
  * fields. For a file that cannot be listed in a manifest because it IS the manifest (a run's DONE).
  */
 export async function writeSealedJson(path: string, value: Record<string, unknown>, opts: WriteJsonOptions = {}): Promise<void> {
-  if ('sha256' in value) throw new Error(`writeSealedJson: ${path}: "sha256" is the seal's own field`);
-  await writeJson(path, { ...value, sha256: sha256Hex(canonicalJson(value)) }, opts);
+  await writeFileAtomic(path, sealedJsonBytes(value, opts));
+}
+
+/** The bytes writeSealedJson writes. */
+export function sealedJsonBytes(value: Record<string, unknown>, opts: WriteJsonOptions = {}): string {
+  if ('sha256' in value) throw new Error('a sealed JSON file: "sha256" is the seal\'s own field');
+  return jsonBytes({ ...value, sha256: sha256Hex(canonicalJson(value)) }, opts);
 }
 
 /** Reads a writeSealedJson file; a missing or wrong seal is CorruptFileError (never trusted). */

@@ -1,46 +1,47 @@
-import { hostname } from 'node:os';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { processState, thisProcess, type ProcessIdentity } from './liveness.ts';
+import { keepFresh, stopRefreshing } from './lock-refresh.ts';
 
 /**
- * Cross-process mutual exclusion for one run directory, so two processes (two vitest workers, two
+ * Cross-process mutual exclusion for one run, so two processes (two vitest workers, two
  * terminals, a CI shard) asked for the same run compute it once: the second WAITS and then finds
  * the first one's result.
  *
- * Why these settings:
- * - proper-lockfile makes the lock with mkdir (atomic on every local filesystem and on NFS) and
- *   keeps it fresh by touching its mtime every `update` ms. A lock whose mtime is older than
- *   `stale` ms belongs to a process that died without cleaning up (SIGKILL, OOM, power loss) and
- *   is taken over, so a crash never wedges the cache.
- * - stale = 30 s: long enough that a busy-but-alive holder is not mistaken for a dead one, short
- *   enough that a crashed run delays the next attempt by only half a minute. The refresh runs on
- *   a timer, so the holder's compute MUST yield to the event loop (any `await`) well within that
- *   time: a synchronous stretch longer than ~25 s lets a waiter take the lock over, and the holder
- *   then fails with LockCompromisedError instead of writing DONE.
- * - update = stale/6 (5 s): several refresh chances inside one stale window, so a slow disk or a
- *   long GC pause does not lose the lock.
- * - Waiting is our own retry loop with exponential backoff (50 ms growing to at most 5 s, or
- *   stale/4 if smaller) for up to `maxWaitMs` (default 12 h), because a training run holds its lock
- *   for minutes to hours and proper-lockfile's own `retries` only knows a count, not a deadline. The
- *   cap on the backoff bounds how late a waiter notices the release or a stale lock.
- * - The lock lives beside the directory (`<dir>.lock`), not inside it, so deleting the run
- *   directory (gc) neither breaks the lock nor races a process waiting for it.
- * - Who holds it (pid, host, since when) is written to `<dir>/.lock-owner.json` by withLock, so a
- *   waiter can say whom it waits for. Not inside the lock directory: proper-lockfile removes that
- *   with rmdir, which fails on a non-empty directory. A dot-file, so the run store never lists it
- *   as a file of the run; a holder killed before removing it leaves a stale one that the next
- *   holder overwrites.
+ * - The lock is a directory made with mkdir (atomic on every local filesystem and on NFS) beside
+ *   the run, `<dir>.lock/`, holding `owner.json`: the holder's pid, host, process start time and
+ *   a random token naming this holding.
+ * - Liveness: on the holder's machine a waiter asks the kernel whether that process (same pid and
+ *   start time) still runs (liveness.ts). A stopped holder (Ctrl-Z) or one whose event loop is
+ *   busy keeps its lock however long; a dead one's lock is taken over at once. Within one process
+ *   a thread knows its own locks, and judges another thread's (a worker of the pool) by its
+ *   refresh, which ends with the thread. A waiter on another
+ *   machine cannot see the process, so there the lock's mtime decides: the holder touches it every
+ *   stale/6 from a worker thread (lock-refresh.ts, so synchronous training cannot delay it), and a
+ *   lock untouched for `staleMs` (default 30 s) is abandoned. A lock without a readable owner (a
+ *   holder killed between mkdir and writing it) is judged by its mtime too.
+ * - A lock can still be lost: the holder stopped past the stale time seen from another machine,
+ *   or the lock deleted by hand. The holder cannot notice while it is stopped, so safety does not
+ *   rest on the lock: a run is computed in a private directory and published by one rename (see
+ *   compute.ts), and each write of the holder first checks that the lock still names it
+ *   (`assertHeld`).
+ * - Waiting is a retry loop with exponential backoff (50 ms growing to at most 5 s, or stale/4 if
+ *   smaller) for up to `maxWaitMs` (default 12 h): a training run holds its lock for hours.
+ * - The lock lives beside the run, not inside it, so deleting or renaming a run directory (gc,
+ *   publication) never breaks the lock nor races a process waiting for it.
  */
 
 export const DEFAULT_STALE_MS = 30_000;
 export const DEFAULT_MAX_WAIT_MS = 12 * 60 * 60 * 1000;
-/** proper-lockfile refuses anything shorter. */
+/** Shorter would let a slow filesystem's mtime resolution or a GC pause look like an abandoned lock. */
 export const MIN_STALE_MS = 2_000;
+const OWNER_FILE = 'owner.json';
 
 export interface LockOptions {
-  /** A lock not refreshed for this long is considered abandoned and taken over. */
+  /** A lock whose holder cannot be seen (another machine) and not refreshed for this long is abandoned. */
   staleMs?: number;
   /** Give up waiting (LockTimeoutError) after this long. */
   maxWaitMs?: number;
@@ -48,24 +49,30 @@ export interface LockOptions {
   onWait?: (holder: LockHolder | null) => void;
 }
 
-/** Who holds a lock taken by withLock. */
-export interface LockHolder {
-  pid: number;
-  host: string;
+/** Who holds a lock: the process, and when and under which token it took the lock. */
+export interface LockHolder extends ProcessIdentity {
   /** ISO time the lock was taken. */
   since: string;
+  token: string;
 }
 
-export const ownerPathFor = (dir: string): string => join(resolve(dir), '.lock-owner.json');
+export const lockPathFor = (dir: string): string => `${resolve(dir)}.lock`;
+export const ownerPathFor = (dir: string): string => join(lockPathFor(dir), OWNER_FILE);
 
-/** The holder recorded by withLock, or null if none is recorded (or the record is unreadable). */
-export async function lockHolder(dir: string): Promise<LockHolder | null> {
+function readOwner(lockPath: string): LockHolder | null {
   try {
-    const h = JSON.parse(await readFile(ownerPathFor(dir), 'utf8')) as Partial<LockHolder>;
-    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.since === 'string' ? (h as LockHolder) : null;
+    const h = JSON.parse(readFileSync(join(lockPath, OWNER_FILE), 'utf8')) as Partial<LockHolder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.since === 'string' && typeof h.token === 'string'
+      ? { machine: null, start: null, ...h } as LockHolder
+      : null;
   } catch {
     return null;
   }
+}
+
+/** The holder of the lock on `dir`, or null if none is recorded (or the record is unreadable). */
+export async function lockHolder(dir: string): Promise<LockHolder | null> {
+  return readOwner(lockPathFor(dir));
 }
 
 export function describeHolder(h: LockHolder | null): string {
@@ -74,9 +81,11 @@ export function describeHolder(h: LockHolder | null): string {
 
 export interface HeldLock {
   readonly dir: string;
-  /** True once the lock was lost (taken over or deleted). */
+  /** Names this holding (the run's private directory is named after it). */
+  readonly token: string;
+  /** True once the lock no longer names this holding (taken over or deleted). */
   isCompromised(): boolean;
-  /** Throws LockCompromisedError if the lock was lost (taken over or deleted) since it was acquired. */
+  /** Throws LockCompromisedError if the lock no longer names this holding. */
   assertHeld(): void;
 }
 
@@ -88,79 +97,125 @@ export class LockCompromisedError extends Error {
   override name = 'LockCompromisedError';
 }
 
-export const lockPathFor = (dir: string): string => `${resolve(dir)}.lock`;
+/** Tokens of the locks this thread holds. */
+const heldHere = new Set<string>();
 
-function lockOptions(dir: string, staleMs: number, onCompromised: (err: Error) => void): lockfile.LockOptions {
-  const stale = Math.max(MIN_STALE_MS, staleMs);
-  return {
-    stale,
-    update: Math.max(1_000, Math.floor(stale / 6)),
-    retries: 0,
-    // The run directory may not exist (gc removed it); we name the lock ourselves, no realpath.
-    realpath: false,
-    lockfilePath: lockPathFor(dir),
-    // The default throws from a timer, which would crash the process; record it instead.
-    onCompromised,
-  };
+/** Whether the lock at `lockPath` has a live holder, and who it is. */
+export async function inspectLock(
+  lockPath: string,
+  staleMs: number,
+  me: ProcessIdentity = thisProcess(),
+): Promise<{ exists: boolean; alive: boolean; owner: LockHolder | null }> {
+  const owner = readOwner(lockPath);
+  let mtimeMs: number;
+  try {
+    mtimeMs = (await stat(lockPath)).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, alive: false, owner: null };
+    throw err;
+  }
+  let state = owner ? processState(owner, me) : 'unknown';
+  // This process: a thread knows the locks it holds; another thread's (a pool worker's) is judged
+  // by its refresh, which stops when that thread ends, so a lock a dead thread left is taken over.
+  if (owner && state === 'alive' && owner.pid === me.pid && owner.start === me.start && !heldHere.has(owner.token)) state = 'unknown';
+  const alive = state === 'unknown' ? Date.now() - mtimeMs < Math.max(MIN_STALE_MS, staleMs) : state === 'alive';
+  return { exists: true, alive, owner };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Removes a lock judged abandoned, unless another process replaced it meanwhile: the lock is
+ * moved aside atomically first, and put back if what was moved is not what was judged.
+ */
+async function removeAbandoned(lockPath: string, judged: LockHolder | null): Promise<void> {
+  const aside = `${lockPath}.stale-${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(lockPath, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else removed it
+    throw err;
+  }
+  if ((readOwner(aside)?.token ?? null) !== (judged?.token ?? null)) {
+    // A fresh lock, taken between our look and our move: give it back. If yet another was made in
+    // the meantime, its owner finds its lock lost at its next write and stops.
+    await rename(aside, lockPath).catch(() => {});
+  }
+  await rm(aside, { recursive: true, force: true });
+}
 
-/** Acquires the lock without waiting; null if someone else holds a live lock. Does not create `dir`. */
+/** Acquires the lock without waiting; null if someone else holds a live lock. Creates the lock's parent, not `dir`. */
 export async function tryLock(
   dir: string,
   opts: Pick<LockOptions, 'staleMs'> = {},
 ): Promise<(HeldLock & { release(): Promise<void> }) | null> {
   const abs = resolve(dir);
-  let compromised: Error | null = null;
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(
-      abs,
-      lockOptions(abs, opts.staleMs ?? DEFAULT_STALE_MS, (err) => {
-        compromised = err;
-      }),
-    );
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') return null;
-    throw err;
+  const lockPath = lockPathFor(abs);
+  const staleMs = Math.max(MIN_STALE_MS, opts.staleMs ?? DEFAULT_STALE_MS);
+  await mkdir(dirname(lockPath), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await mkdir(lockPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const seen = await inspectLock(lockPath, staleMs);
+      if (seen.alive) return null;
+      if (seen.exists) await removeAbandoned(lockPath, seen.owner);
+      continue;
+    }
+    const holder: LockHolder = { ...thisProcess(), since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+    try {
+      await writeFileAtomic(join(lockPath, OWNER_FILE), JSON.stringify(holder) + '\n');
+    } catch (err) {
+      await rm(lockPath, { recursive: true, force: true });
+      throw err;
+    }
+    keepFresh(lockPath, Math.max(250, Math.floor(staleMs / 6)));
+    heldHere.add(holder.token);
+    return heldLock(abs, lockPath, holder.token);
   }
+  return null; // lost every race for an abandoned lock to other processes: one of them holds it
+}
+
+function heldLock(dir: string, lockPath: string, token: string): HeldLock & { release(): Promise<void> } {
+  const isCompromised = () => readOwner(lockPath)?.token !== token;
   return {
-    dir: abs,
-    isCompromised: () => compromised !== null,
+    dir,
+    token,
+    isCompromised,
     assertHeld() {
-      if (compromised) {
+      if (isCompromised()) {
         throw new LockCompromisedError(
-          `lost the lock on ${abs} (${(compromised as Error).message}); another process may have taken it over ` +
-            `because this one did not refresh it within the stale time (a long synchronous stretch?)`,
+          `lost the lock on ${dir}: another process took it over (it judged this one dead: stopped past the stale time, ` +
+            `or the lock ${lockPath} was deleted), so this one stops without writing into the run`,
         );
       }
     },
     async release() {
-      if (compromised) return; // nothing of ours left to remove
-      await release();
+      stopRefreshing(lockPath);
+      heldHere.delete(token);
+      if (isCompromised()) return; // nothing of ours left to remove
+      // moved aside first, so the lock disappears at once rather than file by file
+      const aside = `${lockPath}.released-${token}`;
+      await rename(lockPath, aside);
+      await rm(aside, { recursive: true, force: true });
     },
   };
 }
 
-/** True if a live (non-stale) lock is held on `dir` by anyone, this process included. */
+/** True if a live lock is held on `dir` by anyone, this process included. Reads only. */
 export async function isLocked(dir: string, opts: Pick<LockOptions, 'staleMs'> = {}): Promise<boolean> {
-  const abs = resolve(dir);
-  return lockfile.check(abs, {
-    stale: Math.max(MIN_STALE_MS, opts.staleMs ?? DEFAULT_STALE_MS),
-    realpath: false,
-    lockfilePath: lockPathFor(abs),
-  });
+  return (await inspectLock(lockPathFor(dir), opts.staleMs ?? DEFAULT_STALE_MS)).alive;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /**
- * Runs `fn` while holding the lock on `dir` (created if needed), waiting for other holders first.
- * The lock is released when `fn` settles, and by proper-lockfile's exit hook on a normal exit or
- * Ctrl-C. If the lock was lost while `fn` ran, throws LockCompromisedError after `fn` returns.
+ * Runs `fn` while holding the lock on `dir`, waiting for other holders first. Does not create
+ * `dir` (a run directory appears only when published). The lock is released when `fn` settles;
+ * a holder that dies without releasing it is seen dead by the next one. If the lock was lost
+ * while `fn` ran, throws LockCompromisedError after `fn` returns.
  */
 export async function withLock<T>(dir: string, fn: (lock: HeldLock) => Promise<T>, opts: LockOptions = {}): Promise<T> {
   const abs = resolve(dir);
-  await mkdir(abs, { recursive: true });
   const staleMs = Math.max(MIN_STALE_MS, opts.staleMs ?? DEFAULT_STALE_MS);
   const maxWaitMs = opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const maxDelay = Math.min(5_000, staleMs / 4);
@@ -180,7 +235,7 @@ export async function withLock<T>(dir: string, fn: (lock: HeldLock) => Promise<T
     if (now >= deadline) {
       throw new LockTimeoutError(
         `gave up after ${Math.round(maxWaitMs / 1000)} s waiting for the lock on ${abs}, held by another process ` +
-          `(if no other process is running, delete ${lockPathFor(abs)})`,
+          `(${describeHolder(await lockHolder(abs))}; if it is not running, delete ${lockPathFor(abs)})`,
       );
     }
     // Jitter keeps several waiters from polling in lock-step.
@@ -188,16 +243,11 @@ export async function withLock<T>(dir: string, fn: (lock: HeldLock) => Promise<T
     delay = Math.min(delay * 1.5, maxDelay);
   }
 
-  const owner = ownerPathFor(abs);
   try {
-    const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-    await writeFileAtomic(owner, JSON.stringify(holder) + '\n').catch(() => {}); // informative only
     const result = await fn(held);
     held.assertHeld();
     return result;
   } finally {
-    // fn may have removed the directory; the record is informative, so a failure to remove it is not one
-    if (!held.isCompromised()) await rm(owner, { force: true }).catch(() => {});
     await held.release().catch(() => {});
   }
 }

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 export const TEMP_FILE_RE = /\.tmp-\d+-[0-9a-f]+$/;
 export const isTempFile = (name: string): boolean => TEMP_FILE_RE.test(name);
 
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   // Makes the rename itself durable (ext4/xfs may otherwise lose the new directory entry on power
   // loss after DONE was written). Windows cannot open a directory; there the rename is all we get.
   try {
@@ -26,9 +26,17 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export interface AtomicWriteOptions {
+  /**
+   * Create the target's directory if missing (default). The run store says false for a run's
+   * private directory: once renamed away (published, or taken over) it must not be recreated.
+   */
+  mkdir?: boolean;
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  if (opts.mkdir !== false) await mkdir(dir, { recursive: true });
   // Same directory as the target: rename is only atomic within one filesystem.
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   let fh: Awaited<ReturnType<typeof open>> | undefined;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -188,23 +188,32 @@ describe('RunStore.getOrCompute', () => {
     expect((err as Error).message).toContain(ck);
   });
 
-  it('does not mark a run DONE if its lock was lost while computing', async () => {
+  it('a compute that lost its lock fails at its next write, and the run is not published', async () => {
     const { store } = setup();
     const short = new RunStore({ root: store.root, staleMs: 2_000 });
     const key = runKey({ seed: 13 }, DEFAULTS, CODE);
+    // As if another process had judged us dead and taken over: the lock no longer names us.
+    const steal = () => rmSync(lockPathFor(short.runDir(key)), { recursive: true });
+    const writes: string[] = [];
     const run = short.getOrCompute(
       key,
       { seed: 13 },
       async (ctx) => {
         await ctx.writeJson('metrics.json', {});
-        // As if another process had judged us dead and taken over: our next refresh (every 1 s
-        // at this stale time) finds the lock gone.
-        rmSync(lockPathFor(ctx.dir), { recursive: true });
-        await sleep(2_200);
+        writes.push('before');
+        steal();
+        await ctx.writeJson('metrics.json', { late: true });
+        writes.push('after');
       },
       loadFinal,
     );
     await expect(run).rejects.toThrow(LockCompromisedError);
+    expect(writes).toEqual(['before']);
+    expect(short.isDone(key)).toBe(false);
+
+    // A compute that writes nothing after losing it is not published either.
+    const silent = short.getOrCompute(key, { seed: 13 }, async () => steal(), loadFinal);
+    await expect(silent).rejects.toThrow(LockCompromisedError);
     expect(short.isDone(key)).toBe(false);
   });
 
@@ -221,6 +230,9 @@ describe('RunStore.getOrCompute', () => {
     }
   });
 });
+
+/** Whether the store holds anything of the run `key`: published, or interrupted in its private directory. */
+const stored = (store: RunStore, key: string) => readdirSync(store.runsDir).some((n) => n === key || n.startsWith(`${key}.partial-`));
 
 describe('RunStore maintenance (list / verify / gc)', () => {
   async function populated() {
@@ -288,7 +300,7 @@ describe('RunStore maintenance (list / verify / gc)', () => {
     try {
       const dry = await store.gc({ dryRun: true });
       expect(dry.removed.map((r) => r.key)).toEqual([keys.unfinished]);
-      expect(existsSync(store.runDir(keys.unfinished))).toBe(true);
+      expect(stored(store, keys.unfinished)).toBe(true);
 
       const young = await store.gc({ olderThanMs: 60_000 });
       expect(young.removed).toEqual([]);
@@ -297,7 +309,7 @@ describe('RunStore maintenance (list / verify / gc)', () => {
       expect(gc.removed.map((r) => r.key)).toEqual([keys.unfinished]);
       expect(gc.skippedLocked).toEqual([keys.running]);
       expect(gc.freedBytes).toBeGreaterThan(0);
-      expect(existsSync(store.runDir(keys.unfinished))).toBe(false);
+      expect(stored(store, keys.unfinished)).toBe(false);
       expect(store.isDone(keys.done)).toBe(true);
     } finally {
       await held.release();
