@@ -9,42 +9,16 @@ import { ensureGradients } from '../../src/models/autodiff.ts';
 import { toFlat, toParams, type Layout, type Params } from '../../src/models/layout.ts';
 import { models, modelInit } from '../../src/models/index.ts';
 import type { Batch } from '../../src/models/types.ts';
+import { referenceForward } from './fixtures/lstm-reference.ts';
 import { losses } from '../../src/losses/index.ts';
 import { ACLIMDB_FOLDERS, readAclImdb } from '../../src/data/aclimdb.ts';
 import { imdbSplit, ImdbSchema } from '../../src/tasks/imdb.ts';
 import { tasks } from '../../src/tasks/index.ts';
 import type { TokenExamples } from '../../src/tasks/types.ts';
-import { trainLoop } from '../../src/train/loop.ts';
+import { makeBatch, trainLoop } from '../../src/train/loop.ts';
 import { denseStepper } from '../../src/train/steppers/dense.ts';
 
 const model = models.get('lstm');
-
-/**
- * The model's function as it was written before the hand-written backward, in differentiable ops
- * only (one-hot embedding, per-step slices, split), so tfjs autodiff can take its gradient: the
- * reference the hand-written forward and backward are held to. (The old code unstacked the steps;
- * tfjs's gradient of a one-output unstack, T = 1, throws, so the steps are sliced here.)
- */
-function referenceForward([E, Wx1, Wh1, b1, Wx2, Wh2, b2, Wo, bo]: Params, ids: tf.Tensor1D, B: number, layout: Layout): tf.Tensor2D {
-  const { vocab, positions: T, dHidden: h } = layout.dims;
-  const layer = (xs: tf.Tensor2D[], Wh: tf.Tensor2D): tf.Tensor2D[] => {
-    let hPrev: tf.Tensor2D = tf.zeros([B, h]);
-    let c: tf.Tensor2D = tf.zeros([B, h]);
-    const hs: tf.Tensor2D[] = [];
-    for (const x of xs) {
-      const [i, f, g, o] = tf.split(tf.add(x, tf.matMul(hPrev, Wh)), 4, 1) as tf.Tensor2D[];
-      c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-      hPrev = tf.mul(tf.sigmoid(o), tf.tanh(c));
-      hs.push(hPrev);
-    }
-    return hs;
-  };
-  const steps = (x: tf.Tensor2D) => Array.from({ length: T }, (_, t) => tf.slice(x, [t * B, 0], [B, 4 * h]));
-  const X = tf.matMul(tf.cast(tf.oneHot(ids, vocab), 'float32') as tf.Tensor2D, E);
-  const h1 = layer(steps(tf.add(tf.matMul(X, Wx1), b1)), Wh1);
-  const h2 = layer(steps(tf.add(tf.matMul(tf.concat(h1, 0), Wx2), b2)), Wh2);
-  return tf.add(tf.matMul(h2[T - 1], Wo), bo) as tf.Tensor2D;
-}
 
 /** Seeded uniform numbers in [0, 1) (a small LCG: the test needs variety, not quality). */
 function lcg(seed: number): () => number {
@@ -157,5 +131,28 @@ describe('lstm (hand-written backpropagation through time)', () => {
     expect(log.epochs).toEqual([0, 1, 2, 3, 4]);
     expect(log.trainLoss[4]).toBeLessThan(log.trainLoss[0]);
     expect((await run())!.trainLoss).toEqual(log.trainLoss);
+  });
+
+  it('bytesPerExample bounds the measured peak of a training step per example, within 25 %', async () => {
+    for (const [T, V, e, h] of [[20, 30, 4, 8], [7, 5, 3, 2]]) {
+      const layout = model.layout({ dEmb: e, dHidden: h, weightScale: 1 }, { inputKind: 'tokens', vocab: V, positions: T, outputSize: 1 });
+      const params = toParams(modelInit(model, layout, 0, {}), layout);
+      const loss = losses.get('binaryCrossEntropy');
+      const peak = async (B: number) => {
+        const batch = makeBatch(model, loss, tokens(B, T, V, lcg(B)), layout, 1);
+        const info = await tf.profile(() => tf.dispose(tf.tidy(() => {
+          const fwd = model.forward(params, batch, layout);
+          return model.backward!(fwd, loss.grad(fwd.out, batch), batch, layout);
+        })));
+        batch.dispose();
+        return info.peakBytes;
+      };
+      // the growth from 8 to 16 examples: what does not scale with B (θ, the vocabulary's rows) cancels
+      const perExample = ((await peak(16)) - (await peak(8))) / 8;
+      const estimate = model.bytesPerExample!(layout);
+      expect(estimate).toBeGreaterThanOrEqual(perExample);
+      expect(estimate).toBeLessThanOrEqual(1.25 * perExample);
+      tf.dispose(params);
+    }
   });
 });
