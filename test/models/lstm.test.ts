@@ -102,7 +102,6 @@ describe('lstm (hand-written backpropagation through time)', () => {
         expect(err, `layer ${name}`).toBeLessThanOrEqual(GRAD_TOL);
       }
     }), { numRuns: 60 });
-    // eslint-disable-next-line no-console
     if (process.env.GROK_LSTM_REPORT) console.log('worst relative error', worst);
   });
 
