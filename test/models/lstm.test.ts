@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -72,7 +72,7 @@ describe('lstm (hand-written backpropagation through time)', () => {
       // θ scaled away from the init too, so gates saturate and c grows in some cases
       scale: fc.constantFrom(0.3, 1, 3), seed: fc.integer({ min: 0, max: 10_000 }),
     });
-    let worst = { forward: 0, grad: 0 };
+    const worst = { forward: 0, grad: 0 };
     fc.assert(fc.property(dims, ({ V, e, h, T, B, k, scale, seed }) => {
       const layout = model.layout({ dEmb: e, dHidden: h, weightScale: 1 }, { inputKind: 'tokens', vocab: V, positions: T, outputSize: k });
       const rnd = lcg(seed);
@@ -115,6 +115,7 @@ describe('lstm (hand-written backpropagation through time)', () => {
     }
     const cfg = ImdbSchema.parse({ vocab: 12, maxLen: 9, fracTrain: 0.75, seed: 0 });
     const split = imdbSplit(readAclImdb(root, { perFolder: 6 }).reviews, cfg);
+    rmSync(root, { recursive: true });
     const layout = model.layout({ dEmb: 8, dHidden: 6, weightScale: 1 }, tasks.get('imdb').shape(cfg));
     const run = () => trainLoop({
       model, loss: losses.get('binaryCrossEntropy'), layout, split, outputSize: 1, epochs: 4, evalEvery: 1, snapshotEvery: 4,
