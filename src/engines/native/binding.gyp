@@ -5,6 +5,7 @@
       "target_name": "grok_native",
       "sources": [
         "addon/addon.c", "addon/core.c", "addon/registry.c",
+        "addon/dense_chain.c",
         "addon/mlp.c"
       ],
       "include_dirs": ["<(blas_include)"],

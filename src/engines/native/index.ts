@@ -35,6 +35,7 @@ interface Addon {
 
 /** Per model: its sizes in the C constructor's order. A new native model is a C file and a line here. */
 export const ADAPTERS: Record<string, (layout: Layout) => number[]> = {
+  'mnist-mlp': (l) => [l.dims.dIn, l.dims.dModel, l.dims.classes], 'poly-mlp': (l) => [l.dims.d, l.dims.dModel, l.dims.dEmb, l.dims.out], 'relu-mlp': (l) => [l.dims.n, l.dims.width, l.dims.out],
   mlp: (l) => [l.dims.p, l.dims.dEmb, l.dims.dModel],
 };
 
