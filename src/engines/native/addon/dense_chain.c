@@ -7,9 +7,10 @@
  * ([H > 0] is [Z > 0], so the forward keeps only H).
  *
  * mnist-mlp's inputs are images, 81 % of whose pixels are 0 (measured on the 1000 training and the
- * 60 000 test images), and its first layer is 71 % of a step's products: there our own loops
- * multiply by the nonzero pixels only (x W_1 row by row, x_1ᵀ dZ_1 pixel by pixel), which skips
- * terms that add exactly 0 instead of sgemm's dense K = 784. */
+ * 60 000 test images), and its first layer is 627 of a step's 879 MFLOP: there our own loops
+ * multiply by the nonzero pixels only (x W_1 row by row, x_1ᵀ dZ_1 pixel by pixel), skipping terms
+ * that add exactly 0, instead of sgemm's dense K = 784. Measured at the paper setting (interleaved
+ * A/B, 2 busy cores): 11.3 → 9.4 ms CPU a step; it is bound by reading W_1 and dZ_1 rows from L2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
