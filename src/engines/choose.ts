@@ -32,7 +32,7 @@ export function nativeWanted(choice = process.env.GROK_BACKEND): boolean {
 export function engineFor(run: { model: ModelDef; loss: LossDef; training: Training['kind']; lanes?: number }, tfjs: BackendDecision): EngineUse {
   const tfjsId = backendId(tfjs);
   if (nativeWanted() && !nativeEngine.refuses({ ...run, lanes: run.lanes ?? 1 })) {
-    return { engine: nativeEngine, id: `${nativeId()} + ${tfjsId}` };
+    return { engine: nativeEngine, id: `${nativeId(run.model.name)} + ${tfjsId}` };
   }
   return { engine: tfjsEngine, id: tfjsId };
 }

@@ -48,3 +48,12 @@ describe('engine choice', () => {
     expect(keyOf(dense)).not.toBe(keyOf(dense, engineOf(dense, currentBackend()).id.split(' + ')[1]));
   });
 });
+
+describe.skipIf(!nativeStatus().ok)('native kernel identity', () => {
+  it("a model's native id hashes the shared C and its own kernel only: models of one kernel share it, others differ", async () => {
+    const { kernelHash, ADAPTERS } = await import('../../src/engines/native/index.ts');
+    expect(kernelHash('mnist-mlp')).toBe(kernelHash('poly-mlp'));
+    expect(kernelHash('mlp')).not.toBe(kernelHash('transformer'));
+    expect(new Set(Object.values(ADAPTERS).map((a) => a.source)).size).toBe(new Set(Object.keys(ADAPTERS).map((m) => kernelHash(m))).size);
+  });
+});

@@ -34,10 +34,17 @@ interface Addon {
   info(): { corename: string; config: string; threads: number };
 }
 
-/** Per model: its sizes in the C constructor's order. A new native model is a C file and a line here. */
-export const ADAPTERS: Record<string, (layout: Layout) => number[]> = {
-  mlp: (l) => [l.dims.p, l.dims.dEmb, l.dims.dModel],
-  transformer: (l) => [l.dims.p, l.dims.dModel, l.dims.dMlp, l.dims.dHead],
+/**
+ * Per model: the C file with its kernel (its hash is in the run key of that model's runs only, so a
+ * new kernel retrains nothing else) and its sizes in the C constructor's order. A new native model
+ * is a C file and a line here (and in addon/registry.c and binding.gyp).
+ */
+export const ADAPTERS: Record<string, { source: string; dims(layout: Layout): number[] }> = {
+  'mnist-mlp': { source: 'dense_chain.c', dims: (l) => [l.dims.dIn, l.dims.dModel, l.dims.classes] },
+  'poly-mlp': { source: 'dense_chain.c', dims: (l) => [l.dims.d, l.dims.dModel, l.dims.dEmb, l.dims.out] },
+  'relu-mlp': { source: 'dense_chain.c', dims: (l) => [l.dims.n, l.dims.width, l.dims.out] },
+  mlp: { source: 'mlp.c', dims: (l) => [l.dims.p, l.dims.dEmb, l.dims.dModel] },
+  transformer: { source: 'transformer.c', dims: (l) => [l.dims.p, l.dims.dModel, l.dims.dMlp, l.dims.dHead] },
 };
 
 const LOSSES: Record<string, number> = { crossEntropy: 0, mse: 1, binaryCrossEntropy: 2 };
@@ -49,19 +56,29 @@ export interface NativeStatus {
   /** OpenBLAS's version line and the kernel it chose for this CPU. */
   openblas?: string;
   corename?: string;
-  /** sha256 of the addon's sources: a kernel change never reuses results of the old kernels. */
-  sourceHash?: string;
 }
 
 let addon: Addon | undefined;
 let status: NativeStatus | undefined;
 
-function sourceHash(): string {
-  const h = createHash('sha256');
-  const dir = join(HERE, 'addon');
-  for (const f of readdirSync(dir).filter((f) => /\.(c|h)$/.test(f)).sort()) h.update(f).update('\0').update(readFileSync(join(dir, f))).update('\0');
-  h.update(readFileSync(join(HERE, 'binding.gyp')));
-  return h.digest('hex').slice(0, 12);
+/**
+ * What a model's native results depend on in our C: the shared core (the N-API glue, losses, AdamW,
+ * products), the model's own kernel and the compiler flags. The lists a new model is added to
+ * (registry.c, binding.gyp's sources) are left out, as src/models/index.ts is for the TypeScript.
+ */
+const SHARED_C = ['engine.h', 'core.c', 'addon.c'];
+const hashes = new Map<string, string>();
+export function kernelHash(model: string): string {
+  let h = hashes.get(model);
+  if (!h) {
+    const sha = createHash('sha256');
+    for (const f of [...SHARED_C, ADAPTERS[model].source]) sha.update(f).update('\0').update(readFileSync(join(HERE, 'addon', f))).update('\0');
+    const gyp = JSON.parse(readFileSync(join(HERE, 'binding.gyp'), 'utf8')) as { targets: { cflags: string[]; libraries: string[]; defines: string[] }[] };
+    const { cflags, libraries, defines } = gyp.targets[0];
+    sha.update(JSON.stringify({ cflags, libraries, defines }));
+    hashes.set(model, (h = sha.digest('hex').slice(0, 12)));
+  }
+  return h;
 }
 
 /**
@@ -104,7 +121,7 @@ export function loadNative(path: string): NativeStatus {
     const i = addon.info();
     const version = /OpenBLAS [\d.]+/.exec(i.config)?.[0] ?? i.config;
     if (i.threads !== 1) throw new Error(`OpenBLAS runs ${i.threads} threads, not 1`);
-    status = { ok: true, openblas: version, corename: i.corename, sourceHash: sourceHash() };
+    status = { ok: true, openblas: version, corename: i.corename };
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     const reason = /Cannot find module|no such file/i.test(msg)
@@ -115,11 +132,14 @@ export function loadNative(path: string): NativeStatus {
   return status;
 }
 
-/** The part of a run key that says what computed it natively (kernel choice included). */
-export function nativeId(): string {
+/**
+ * The part of a model's run key that says what computed it natively: our kernel's hash (a changed
+ * kernel never reuses the old kernel's results), OpenBLAS's version and the kernel it ran.
+ */
+export function nativeId(model: string): string {
   const s = nativeStatus();
   if (!s.ok) throw new Error(`native engine: ${s.reason}`);
-  return `native@${s.sourceHash} ${s.openblas} ${s.corename}`;
+  return `native@${kernelHash(model)} ${s.openblas} ${s.corename}`;
 }
 
 function loadedAddon(): Addon {
@@ -157,7 +177,7 @@ function openAddon(a: Addon, spec: SessionSpec, r: ResumeState | null): object {
   if (training.kind !== 'dense') throw new Error('native engine: dense training only');
   const lane = training.lanes[0];
   return a.open({
-    model: model.name, dims: Int32Array.from(ADAPTERS[model.name](layout)), loss: LOSSES[loss.name],
+    model: model.name, dims: Int32Array.from(ADAPTERS[model.name].dims(layout)), loss: LOSSES[loss.name],
     theta: r?.theta ?? lane.theta0, mask: lane.mask, m: r?.optim.m ?? null, v: r?.optim.v ?? null, step: r?.optim.step ?? 0,
     optim: training.optim,
     train: nativeSet(splits[0].train, outputSize, loss.name), test: nativeSet(splits[0].test, outputSize, loss.name),
