@@ -8,6 +8,15 @@ import type { ClaimReport } from './types.ts';
  */
 const num = z.number().nullable();
 const cell = z.union([z.string(), z.number(), z.null()]);
+/** A p-value is a probability: a merged shard's "p = 7" is an error, not a badge. */
+const pValue = z.number().min(0).max(1).nullable();
+
+/**
+ * The claim-id rule (kebab-case: a-z, 0-9, single dashes; the claim file is claims/<id>.claim.ts),
+ * as src/claims/define.ts checks it when a claim is defined: an outcome's id is a path segment and
+ * a key, so "./tickets-cut-tau" must not pass as a claim of its own.
+ */
+export const CLAIM_ID_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 const figure = z.object({
   id: z.string(),
@@ -20,14 +29,14 @@ const figure = z.object({
 }).passthrough();
 
 export const claimReportSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().regex(CLAIM_ID_RE, { message: 'not a claim id (kebab-case: a-z, 0-9 and single dashes, as the claim file claims/<id>.claim.ts)' }),
   title: z.string(),
   paperQuote: z.string(),
   paperRef: z.string(),
   assertion: z.string(),
   verdict: z.enum(['reproduced', 'not-reproduced', 'expected-failure', 'skipped', 'error']),
   reason: z.string().optional(),
-  statistics: z.array(z.object({ name: z.string(), value: num, pValue: num.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional() })),
+  statistics: z.array(z.object({ name: z.string(), value: num, pValue: pValue.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional() })),
   seedTable: z.object({ columns: z.array(z.string()), rows: z.array(z.array(cell)) }),
   figures: z.array(figure),
   runs: z.array(z.object({ key: z.string(), label: z.string(), config: z.unknown(), durationMs: z.number().optional(), cached: z.boolean().optional(), backend: z.string().optional() })),
@@ -47,7 +56,10 @@ export function parseClaimReport(value: unknown, file: string): ClaimReport {
   const issues = r.error.issues.slice(0, 3).map((i) => {
     const at = i.path.join('.') || '(top level)';
     const allowed = i.code === 'invalid_value' && 'values' in i ? `; allowed: ${(i.values as unknown[]).join(', ')}` : '';
-    return `${at}: ${i.message}${allowed}`;
+    // the value given, when short enough to quote: "statistics.0.pValue: 7 is invalid (…)"
+    const given = i.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
+    const quoted = given === undefined || typeof given === 'object' ? undefined : JSON.stringify(given);
+    return quoted !== undefined && quoted.length <= 80 ? `${at}: ${quoted} is invalid (${i.message}${allowed})` : `${at}: ${i.message}${allowed}`;
   });
   throw new Error(`${file}: not a claim outcome (${issues.join('; ')})`);
 }
