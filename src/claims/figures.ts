@@ -108,3 +108,41 @@ export function pairedTau(id: string, title: string, arms: Arm[]): FigureInput {
   };
 }
 
+
+/**
+ * A milestone per seed against a swept setting (e.g. the pruning rate): one thin line per seed and
+ * the median over seeds. A censored milestone is drawn at its bound with its own mark and ranks
+ * worst in the median, as the claims' tables rank it (`median(values.map((v) => v ?? Infinity))`):
+ * τ that was never reached at horizon / t_mem, t_mem at the horizon. A run that never memorised has
+ * no τ and no bound on it: it still ranks worst in the median, is not drawn, and is named.
+ */
+export function milestoneSweep(
+  id: string,
+  title: string,
+  arms: { x: number; runs: RunResult[] }[],
+  milestone: 'tauGrok' | 'tMem',
+  opts: { xTitle: string; yTitle: string; xName?: string; series?: string; caption?: string },
+): FigureInput {
+  const series = opts.series ?? 'runs';
+  const undrawn: string[] = [];
+  const data = arms.flatMap((a) => a.runs.map((r) => {
+    const m = r.milestones;
+    const seed = `seed ${r.config.data.seed}`;
+    const value = m[milestone];
+    if (value !== null) return { x: a.x, value, seed, series, censored: false };
+    const bound = milestone === 'tMem' ? m.horizon : m.tMem === null ? null : m.horizon / Math.max(1, m.tMem);
+    if (bound === null) undrawn.push(`${opts.xName ?? 'x'} = ${a.x} ${seed}`);
+    return { x: a.x, value: bound, seed, series, censored: true };
+  }));
+  const notes = [
+    data.some((d) => d.censored && d.value !== null)
+      ? `▲ = not reached within the horizon: drawn at ${milestone === 'tMem' ? 'the horizon' : 'the lower bound horizon / t_mem'}, ranked worst in the median`
+      : '',
+    undrawn.length ? `not drawn (never memorised, so no τ; ranked worst in the median): ${undrawn.join(', ')}` : '',
+  ].filter(Boolean);
+  return {
+    id, title, kind: 'curves', data, caption: opts.caption,
+    encoding: { x: 'x', y: 'value', color: 'series', detail: 'seed', xTitle: opts.xTitle, yTitle: opts.yTitle, yScale: 'log', colorTitle: 'run' },
+    censoredNote: notes.length ? notes.join('; ') : undefined,
+  };
+}

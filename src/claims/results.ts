@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { readJson } from '../store/files.ts';
+import { CorruptFileError, readJson } from '../store/files.ts';
 import { parseClaimReport } from '../report/schema.ts';
 import { claimKey, type ClaimReport, type ShardRecord, type UndecidedPair } from '../report/types.ts';
 
-import { cacheRoot } from '../util/paths.ts';
+import { cacheRoot, claimsRoot } from '../util/paths.ts';
 
 /** Claim outcomes live in the store beside the runs, so `grok report` rebuilds without training. */
 /** GROK_RESULTS separates a shard's claim outcomes from the (possibly shared) run store. */
@@ -91,6 +91,72 @@ function readShardEnvironment(dir: string): { env: Record<string, string> | null
 }
 
 /**
+ * The largest claim outcome a shard may hold. Measured 2026-12-07: the suite's heaviest outcome,
+ * pruning-rate-u-shaped (7 arms × 5 seeds of thinned test accuracy, two milestone sweeps), carries
+ * 0.28 MB of figure data; a 25 MB outcome took 3 min 46 s to report on 2 cores, rendering its
+ * figure. A shard's file past this is refused before it is read.
+ */
+export const MAX_OUTCOME_BYTES = 4 * 2 ** 20;
+
+/** What fixes a damaged shard file: it is not rewritten here, as a local outcome would be. */
+export const SHARD_ADVICE = 'It came from a shard: download that shard\'s results again or rerun its job, or leave its folder out of --merge';
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** A folder that must be a directory: a file or a missing path is named, never a raw ENOTDIR. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The outcomes in one shard's results folder, each checked as input from another machine: its size
+ * bounded, its JSON and fields valid (schema.ts: the claim-id rule, p-values in [0, 1]), its setting
+ * a known one, decided at the merge's scale, and its claim a claim file of this checkout. Anything
+ * else is an error naming the file: a report must never show an outcome it cannot vouch for.
+ */
+async function readShardOutcomes(where: string, shardDir: string, scale: string): Promise<ClaimReport[]> {
+  // imported here: the settings load every registry, which `grok cache` (claimResultsRoot) does not need
+  const settings = (await import('../config/settings.ts')).SETTINGS.map((s) => s.name);
+  const files = readdirSync(where).filter((f) => f.endsWith('.json') && !(where === shardDir && f === SHARD_ENVIRONMENT)).sort();
+  const out: { file: string; claim: ClaimReport }[] = [];
+  for (const f of files) {
+    const file = join(where, f);
+    const fail = (why: string): never => {
+      throw new Error(`report --merge: ${file}: ${why}`);
+    };
+    const st = lstatSync(file);
+    if (!st.isFile()) fail(`not a file (a claim outcome is a JSON file)`);
+    if (st.size > MAX_OUTCOME_BYTES) fail(`${st.size} bytes, over the ${MAX_OUTCOME_BYTES} (${mib(MAX_OUTCOME_BYTES)}) a claim outcome may have (the suite's largest is under 0.3 MiB)`);
+    let raw: unknown;
+    try {
+      raw = await readJson<unknown>(file);
+    } catch (err) {
+      if (err instanceof CorruptFileError) throw new CorruptFileError(err.path, err.reason, SHARD_ADVICE);
+      throw err;
+    }
+    if (typeof (raw as { setting?: unknown } | null)?.setting !== 'string') fail(`an outcome without a setting, stored by older code; rerun that shard's job`);
+    let claim: ClaimReport;
+    try {
+      claim = parseClaimReport(raw, file);
+    } catch (err) {
+      throw new Error(`report --merge: ${(err as Error).message}. ${SHARD_ADVICE}`);
+    }
+    if (!settings.includes(claim.setting!)) fail(`setting ${JSON.stringify(claim.setting)} is not a setting of this checkout (settings: ${settings.join(', ')})`);
+    const scales = [claim.scale, claim.stamp?.scale].filter((x): x is string => x !== undefined);
+    if (scales.some((x) => x !== scale)) fail(`decided at ${JSON.stringify(scales.find((x) => x !== scale))} scale, but this merge is at ${scale} scale (--scale)`);
+    if (!existsSync(join(claimsRoot(), `${claim.id}.claim.ts`))) fail(`claim "${claim.id}" has no claim file here (${join(claimsRoot(), `${claim.id}.claim.ts`)}): the shard ran other claims than this checkout`);
+    const same = out.find((o) => claimKey(o.claim) === claimKey(claim));
+    if (same) fail(`claim "${claimKey(claim)}" again (also in ${same.file})`);
+    out.push({ file, claim });
+  }
+  return out.map((o) => o.claim);
+}
+
+/**
  * Claim outcomes and the shards they came from. With `allowMissing`, a shard folder that does not
  * exist (its CI job failed before uploading) is recorded as missing instead of being an error, so
  * the report is still written and names what that shard did not decide.
@@ -106,10 +172,12 @@ export async function mergeShards(dirs: string[], scale: string, opts: { allowMi
       shards.push({ name, outcomes: 0, environment: null, problem: 'missing: no results were uploaded (its job failed or was cancelled before the upload)' });
       continue;
     }
+    if (!isDirectory(dir)) throw new Error(`report --merge: ${dir} is a file, not a shard folder (a folder of claim outcomes, or one holding ${scale}/ or claims/${scale}/)`);
     const nested = join(dir, 'claims', scale);
     const nestedScale = join(dir, scale);
     const where = existsSync(nested) ? nested : existsSync(nestedScale) ? nestedScale : dir;
-    const found = await readClaimResults(scale, where);
+    if (!isDirectory(where)) throw new Error(`report --merge: ${where} is a file, not a folder of claim outcomes`);
+    const found = await readShardOutcomes(where, dir, scale);
     all.push(...found);
     const { env, problem } = readShardEnvironment(dir);
     shards.push({ name, outcomes: found.length, environment: env, problem: found.length === 0 ? `no claim outcomes at ${scale} scale${problem ? `; ${problem}` : ''}` : problem });

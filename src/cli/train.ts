@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { initBackend } from '../backend/choose.ts';
-import { denseRun, parseRunConfig, ticketRun, type RunConfig } from '../config/schema.ts';
+import { denseRun, parseRunConfig, resolve, ticketRun, type RunConfig } from '../config/schema.ts';
+import { pruneCount } from '../prune/mask.ts';
 import { getRun } from '../runs/execute.ts';
 import { UsageError } from './errors.ts';
 import { configIssues, givenFlags, inFlagTerms } from './flags.ts';
@@ -15,6 +16,32 @@ export interface TrainOptions {
   json?: boolean;
 }
 
+/**
+ * How deep a config file may nest. A run config's deepest field is derive.base.optim.lr (four
+ * objects down); a file nested thousands deep would overflow the stack in JSON.parse or the schema
+ * ("Maximum call stack size exceeded"), so it is refused before it is parsed.
+ */
+export const MAX_CONFIG_DEPTH = 16;
+
+/** The deepest nesting of objects and arrays in JSON text, counted up to `limit` + 1 (strings skipped). */
+export function jsonDepth(text: string, limit = MAX_CONFIG_DEPTH): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') {
+      deepest = Math.max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if (ch === '}' || ch === ']') depth--;
+  }
+  return deepest;
+}
+
 /** A run config from a JSON file; its errors name the file and the fields in it. */
 function readConfigFile(file: string): RunConfig {
   let text: string;
@@ -22,6 +49,9 @@ function readConfigFile(file: string): RunConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new UsageError(`--config: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (jsonDepth(text) > MAX_CONFIG_DEPTH) {
+    throw new UsageError(`--config: ${file} nests objects and arrays deeper than ${MAX_CONFIG_DEPTH} levels, the most a run config file may`);
   }
   let json: unknown;
   try {
@@ -36,6 +66,23 @@ function readConfigFile(file: string): RunConfig {
     if (!issues) throw err;
     throw new UsageError(`--config: ${file} is not a valid run config:\n  ${issues.join('\n  ')}`);
   }
+}
+
+/**
+ * A keep fraction that keeps fewer weights than the model has prunable matrices prunes one of them
+ * entirely whatever the scores, and the ticket would fail only after its base run trained (the
+ * mask check in src/runs/execute.ts). Refused here, before any work, in terms of --keep.
+ */
+function checkKeepLeavesEveryMatrix(config: RunConfig, keep: number): void {
+  if (config.derive?.allowEmptyLayers === true) return;
+  const prunable = resolve(config).layout.layers.filter((l) => l.prunable && l.size > 0);
+  const n = prunable.reduce((a, l) => a + l.size, 0);
+  const kept = n - pruneCount(keep, n);
+  if (kept >= prunable.length) return;
+  throw new UsageError(
+    `--keep: ${keep} is too small (it keeps ${kept} of the ${n} prunable weights, fewer than the ${prunable.length} prunable matrices ` +
+      `${prunable.map((l) => l.name).join(', ')}, so at least one would be pruned entirely; --keep ${(prunable.length / n).toPrecision(2)} or more can keep a weight in each)`,
+  );
 }
 
 export async function train(o: TrainOptions, cmd: Command): Promise<number> {
@@ -65,6 +112,7 @@ export async function train(o: TrainOptions, cmd: Command): Promise<number> {
     const base = config;
     const keepFraction = o.keep;
     config = await inFlagTerms(given, () => ticketRun(base, { keepFraction, fromEpoch: o.from ?? 'final' }));
+    checkKeepLeavesEveryMatrix(config, keepFraction);
   }
   await initBackend(); // announces the backend once on stderr (unless GROK_QUIET=1)
   const bars = new Map<string, ReturnType<typeof progressReporter>>();
@@ -75,6 +123,11 @@ export async function train(o: TrainOptions, cmd: Command): Promise<number> {
       bars.get(label)!.update(p);
       if (p.epoch === p.epochs) bars.get(label)!.stop();
     },
+  }).catch((err: unknown) => {
+    // the mask check (src/prune/mask.ts) speaks of the config; say it in terms of the flag given
+    const m = o.keep !== undefined && err instanceof Error ? /^mask prunes layer (\S+) entirely \((\d+ of \d+) kept\)/.exec(err.message) : null;
+    if (m) throw new UsageError(`--keep: ${o.keep} pruned matrix ${m[1]} entirely (${m[2]} kept, by this base run's weights); a larger --keep keeps some of it (the base run is stored: only the ticket trains again)`);
+    throw err;
   });
   const m = r.milestones;
   const out = { key: r.key, dir: r.dir, cached: r.cached, tMem: m.tMem, tGen: m.tGen, tauGrok: m.tauGrok, horizon: m.horizon, finalTestAcc: r.log.testAcc.at(-1), finalTestLoss: r.log.testLoss.at(-1), diverged: r.log.diverged ?? null, durationMs: r.meta.durationMs };

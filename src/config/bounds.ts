@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { totalmem } from 'node:os';
 import type { Layout } from '../models/layout.ts';
 import { models } from '../models/index.ts';
@@ -114,8 +115,34 @@ function culprit(c: DenseRunConfig, bytes: number): string {
   return best?.name ?? '(config)';
 }
 
+/**
+ * The longest horizon metrics.json can hold. It keeps one train accuracy per epoch and, every
+ * evalEvery epochs, the epoch, train and test loss and accuracy and the four norms (RunLog,
+ * src/train/loop.ts), each at most ~24 characters as JSON ("-0.12345678901234567e-10,"), and it is
+ * written as one string, whose length V8 bounds (buffer.constants.MAX_STRING_LENGTH). Past it a
+ * run would train for days and fail writing its log: `--epochs 1e12` is refused up front.
+ */
+const CHARS_PER_VALUE = 24;
+const EVAL_COLUMNS = 9;
+
+export function maxEpochs(evalEvery: number, maxChars = bufferConstants.MAX_STRING_LENGTH): number {
+  // chars ≈ CHARS_PER_VALUE · (epochs + 1 + EVAL_COLUMNS · (epochs / evalEvery + 2))
+  return Math.floor((maxChars / CHARS_PER_VALUE - 1 - 2 * EVAL_COLUMNS) / (1 + EVAL_COLUMNS / evalEvery));
+}
+
+function checkHorizon(c: DenseRunConfig, where: string): string[] {
+  const max = maxEpochs(c.evalEvery);
+  if (c.epochs <= max) return [];
+  return [
+    `${where}epochs: ${c.epochs} is too large (at most ${max} with evalEvery ${c.evalEvery}: metrics.json keeps a train accuracy per epoch and ` +
+      `${EVAL_COLUMNS} columns per evaluation in one string of at most ${bufferConstants.MAX_STRING_LENGTH} characters)`,
+  ];
+}
+
 /** "field: value is invalid (why)" lines; empty when the run fits. `where` prefixes the field. */
 export function checkBounds(c: DenseRunConfig, where = '', limit: MemoryLimit = memoryLimit()): string[] {
+  const horizon = checkHorizon(c, where);
+  if (horizon.length) return horizon;
   const task = tasks.get(c.data.task);
   const { task: _t, ...dataFields } = c.data;
   const sizes = task.size?.(dataFields);
@@ -128,8 +155,12 @@ export function checkBounds(c: DenseRunConfig, where = '', limit: MemoryLimit = 
   }
   const e = estimateMemory(c);
   if (!e || e.bytes <= limit.bytes) return [];
-  const field = culprit(c, e.bytes);
-  const value = field === '(config)' ? '' : `${JSON.stringify(field.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c))} `;
+  const found = culprit(c, e.bytes);
+  // no size above its default to blame: the task and model are too large as they are (IMDb's LSTM, full batch)
+  const field = found === '(config)' ? 'data.task' : found;
+  const value = found === '(config)'
+    ? `${JSON.stringify(c.data.task)} with model ${JSON.stringify(c.model.name)} at these sizes `
+    : `${JSON.stringify(field.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], c))} `;
   return [
     `${where}${field}: ${value}is too large (training would need about ${gib(e.bytes)} of memory: ${e.params} parameters, ` +
       `${e.train} training and ${e.test} test examples, full batch; the limit is ${gib(limit.bytes)}, ${limit.why})`,

@@ -14,12 +14,19 @@ import { gpuPopulationSize } from './gpu-population.ts';
  */
 export type PopulationChoice = { kind: 'auto' } | { kind: 'fixed'; size: number };
 
+/**
+ * The largest fixed population. On the largest GPU lent here (an H200, 139 GiB) the sizing of
+ * gpu-population.ts fits about 13 000 runs of the paper MLP (8 MiB each by bounds.ts); 2¹⁶ lanes
+ * leave room for smaller runs, and a typo such as 1e9 is an error rather than a silent cap.
+ */
+export const MAX_POPULATION = 2 ** 16;
+
 export function populationChoice(env = process.env.GROK_POPULATION): PopulationChoice {
   if (env === undefined || env.trim() === '' || env === 'auto') return { kind: 'auto' };
   if (env === 'off') return { kind: 'fixed', size: 1 };
   const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new EnvError(`GROK_POPULATION: "${env}" is invalid; allowed: auto (default: one run at a time on a CPU, sized from free memory on a GPU), off, or a positive integer`);
+  if (!/^\d+$/.test(env) || n < 1 || n > MAX_POPULATION) {
+    throw new EnvError(`GROK_POPULATION: "${env}" is invalid; allowed: auto (default: one run at a time on a CPU, sized from free memory on a GPU), off, or a positive integer up to ${MAX_POPULATION}`);
   }
   return { kind: 'fixed', size: n };
 }

@@ -13,11 +13,15 @@ import { EnvError } from './env-error.ts';
  * fails or crashes (tensorflow/tfjs#2079, #8388). TensorFlow parallelises each op itself, and on a
  * GPU a population (many runs in one program) is the way to fill the device, not threads.
  */
-export function workerCount(env = process.env.GROK_WORKERS, native = nativeBackendLikely()): number {
-  let n = Math.max(1, Math.min(4, availableParallelism()));
+export function workerCount(env = process.env.GROK_WORKERS, native = nativeBackendLikely(), cores = availableParallelism()): number {
+  let n = Math.max(1, Math.min(4, cores));
   if (env !== undefined && env !== '') {
     n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new EnvError(`GROK_WORKERS: "${env}" is invalid; allowed: a positive integer (unset: the number of cores, at most 4)`);
+    // at most one worker per core: each trains on one core and loads its own backend, so more only
+    // share the cores and add memory (and "1e9" would start a billion threads)
+    if (!/^\d+$/.test(env) || n < 1 || n > cores) {
+      throw new EnvError(`GROK_WORKERS: "${env}" is invalid; allowed: a positive integer up to ${cores}, this machine's cores (unset: the number of cores, at most 4)`);
+    }
   }
   return native ? 1 : n;
 }

@@ -28,6 +28,9 @@ export interface AclImdbExpect {
 }
 export const ACLIMDB_PUBLISHED: AclImdbExpect = { perFolder: 12_500 };
 
+/** Labelled reviews readAclImdb returns (it refuses any other count): the task's sizes come from it. */
+export const aclImdbReviewCount = (expect: AclImdbExpect = ACLIMDB_PUBLISHED): number => ACLIMDB_FOLDERS.length * expect.perFolder;
+
 /** The exact instruction shown wherever IMDb is needed and absent. */
 export const imdbInstruction = (root: string | null): string =>
   `IMDb is not installed: download aclImdb_v1.tar.gz (MD5 ${ACLIMDB_TAR_MD5}) from ${ACLIMDB_URL} and extract it so that ${root ?? '$GROK_DATA'}/aclImdb/train/pos/*.txt exist (tar -xzf aclImdb_v1.tar.gz -C ${root ?? '"$GROK_DATA"'})${root ? '' : ', with GROK_DATA naming a directory of your choice'}`;

@@ -10,6 +10,12 @@ const num = z.number().nullable();
 const cell = z.union([z.string(), z.number(), z.null()]);
 /** A stored p-value is a probability; a NaN the writer turned into null is not one (src/claims/outcome.ts rejects it first). */
 const pValue = z.number().min(0).max(1);
+/**
+ * The claim-id rule (kebab-case: a-z, 0-9, single dashes; the claim file is claims/<id>.claim.ts),
+ * as src/claims/define.ts checks it when a claim is defined: an outcome's id is a path segment and
+ * a key, so "./tickets-cut-tau" must not pass as a claim of its own.
+ */
+export const CLAIM_ID_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** A statement of a claim as stored: a stable id (what an expected failure names) and its state. */
 export const statementRecordSchema = z.object({
@@ -30,7 +36,7 @@ export const figureSchema = z.object({
 }).passthrough();
 
 export const claimReportSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().regex(CLAIM_ID_RE, { message: 'not a claim id (kebab-case: a-z, 0-9 and single dashes, as the claim file claims/<id>.claim.ts)' }),
   title: z.string(),
   paperQuote: z.string(),
   paperRef: z.string(),
@@ -59,7 +65,10 @@ export function parseClaimReport(value: unknown, file: string): ClaimReport {
   const issues = r.error.issues.slice(0, 3).map((i) => {
     const at = i.path.join('.') || '(top level)';
     const allowed = i.code === 'invalid_value' && 'values' in i ? `; allowed: ${(i.values as unknown[]).join(', ')}` : '';
-    return `${at}: ${i.message}${allowed}`;
+    // the value given, when short enough to quote: "statistics.0.pValue: 7 is invalid (…)"
+    const given = i.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
+    const quoted = given === undefined || typeof given === 'object' ? undefined : JSON.stringify(given);
+    return quoted !== undefined && quoted.length <= 80 ? `${at}: ${quoted} is invalid (${i.message}${allowed})` : `${at}: ${i.message}${allowed}`;
   });
   throw new Error(`${file}: not a claim outcome (${issues.join('; ')})`);
 }

@@ -5,6 +5,7 @@ import {
   logTicks, quantNeed, sanitizeRows, scaleOf, tipN, tipQ, vlField, type Need, type Row,
 } from './spec-common.ts';
 import { buildMask } from './spec-mask.ts';
+import { censoredMedian, type Censorable } from '../stats/summary.ts';
 
 /**
  * FigureInput → Vega-Lite spec. One builder per figure kind; each says which fields must be valid
@@ -115,12 +116,58 @@ function bandAxis(rows: Row[], field: string): Json {
   return long ? { labelAngle: -30, labelAlign: 'right' } : { labelAngle: 0 };
 }
 
-function buildCurves(fig: FigureInput, rows: Row[]): Built {
+/** The status of a drawn value: observed, or censored (the true value lies above it). */
+const OBSERVED = 'observed';
+const CENSORED = 'censored';
+
+const CENSORED_NOTE = '▲ censored: only known to lie above where it is drawn (its horizon or bound)';
+
+/** A row flagged `censored: true` is only known to lie above its y: drawn there, ranked worst. */
+const isCensored = (r: Row): boolean => r.censored === true;
+
+/** Rows the seed layer draws, and the summary rows (one per line and x) drawn over them. */
+const SEED = 'seed';
+const SUMMARY = 'summary';
+
+/**
+ * The median over seeds at each x of each line (colour × dash × facet), computed here rather than
+ * by a Vega-Lite aggregate, which would drop the censored seeds the claims' tables rank worst. A
+ * censored median is drawn at its lower bound (stats/summary.ts censoredMedian). A seed's missing
+ * value (null, NaN, or ≤ 0 on a log axis), unless censored, is left out, as a missing point.
+ */
+function medianRows(rows: Row[], e: Enc, needs: [string, Need][]): Row[] {
+  const keys = [e.x, e.color, e.dash, e.facet].filter((f): f is string => !!f);
+  const [xNeed, yNeed] = [needs[0]!, needs[1]!];
+  const groups = new Map<string, { first: Row; values: Censorable[] }>();
+  for (const r of rows) {
+    if (!isValidRow(r, [xNeed])) continue;
+    const drawn = isValidRow(r, [yNeed]);
+    if (!drawn && !isCensored(r)) continue;
+    const key = JSON.stringify(keys.map((k) => r[k] ?? null));
+    const g = groups.get(key) ?? { first: r, values: [] };
+    g.values.push({ value: drawn ? Number(r[e.y]) : null, censored: isCensored(r) });
+    groups.set(key, g);
+  }
+  return [...groups.values()].flatMap(({ first, values }) => {
+    const m = censoredMedian(values);
+    if (m.value === null) return [];
+    return [{ ...Object.fromEntries(keys.map((k) => [k, first[k]])), [e.y]: m.value, _layer: SUMMARY, _status: m.censored ? CENSORED : OBSERVED }];
+  });
+}
+
+/** A filter on the rows of one layer. */
+const only = (field: string, value: string): Json => ({ filter: `${datumRef(field)} === ${JSON.stringify(value)}` });
+
+function buildCurves(fig: FigureInput, input: Row[]): Built {
   const e = fig.encoding;
   const needs: [string, Need][] = [[e.x, quantNeed(e.xScale)], [e.y, quantNeed(e.yScale)]];
   const xTitle = e.xTitle ?? e.x;
   const yTitle = e.yTitle ?? e.y;
+  const seedRows: Row[] = input.map((r) => ({ ...r, _layer: SEED, _status: isCensored(r) ? CENSORED : OBSERVED }));
+  const summary = e.detail ? medianRows(input, e, needs) : [];
+  const rows = [...seedRows, ...summary];
   const validRows = rows.filter((r) => isValidRow(r, needs));
+  const hasCensored = validRows.some((r) => r._status === CENSORED);
   const x = quant(e.x, xTitle, e.xScale, validRows, { zero: false });
   // no forced zero: entropies and norms live far from 0 (accuracies reach near 0 by themselves)
   const y = e.yDomain
@@ -135,32 +182,41 @@ function buildCurves(fig: FigureInput, rows: Row[]): Built {
   const color = colorNominal(e, validRows, { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1 });
   const points = distinct(validRows, e.x).length <= POINTS_UP_TO ? { filled: true, size: 36 } : false;
   const colorTip = e.color ? [tipN(e.color, e.colorTitle)] : [];
+  const statusTip = hasCensored ? [tipN('_status', 'status')] : [];
+  // A censored value gets its own mark and legend entry wherever it is drawn, seed or median.
+  const censoredMarks = {
+    transform: [only('_status', CENSORED)],
+    mark: { type: 'point', filled: true, size: 90, opacity: 1, stroke: 'white', strokeWidth: 0.8 },
+    encoding: compact({
+      x, y, color,
+      shape: { field: '_status', type: 'nominal', scale: { domain: [CENSORED], range: ['triangle-up'] }, legend: { title: null } },
+      tooltip: [...colorTip, ...(e.detail ? [tipN(e.detail)] : []), tipQ(e.x, xTitle), tipQ(e.y, `${yTitle} (lower bound)`), ...statusTip],
+    }),
+  };
+  // the figure's own note, when it has one, says where its censored values are drawn
+  const censoredNote = hasCensored && !fig.censoredNote ? [CENSORED_NOTE] : [];
 
   if (!e.detail) {
-    return {
-      rows, needs, notes: [],
-      view: { mark: { type: 'line', strokeWidth: 2, point: points }, encoding: compact({ x, y, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, yTitle)] }) },
-    };
+    const line = { mark: { type: 'line', strokeWidth: 2, point: points }, encoding: compact({ x, y, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, yTitle), ...statusTip] }) };
+    return { rows, needs, notes: censoredNote, view: hasCensored ? { layer: [line, censoredMarks] } : line };
   }
   // Seeds as thin lines show the spread; the median line is what the eye should follow.
   const seeds = {
+    transform: [only('_layer', SEED)],
     mark: { type: 'line', strokeWidth: 1, opacity: 0.35 },
-    encoding: compact({ x, y, color, strokeDash, detail: { field: vlField(e.detail), type: 'nominal' }, tooltip: [...colorTip, tipN(e.detail), tipQ(e.x, xTitle), tipQ(e.y, yTitle)] }),
+    encoding: compact({ x, y, color, strokeDash, detail: { field: vlField(e.detail), type: 'nominal' }, tooltip: [...colorTip, tipN(e.detail), tipQ(e.x, xTitle), tipQ(e.y, yTitle), ...statusTip] }),
   };
-  const groupby = [e.x, e.color, e.dash, e.facet].filter((f): f is string => !!f).map(vlField);
   const median = {
-    transform: [{ aggregate: [{ op: 'median', field: vlField(e.y), as: '_median' }], groupby }],
+    transform: [only('_layer', SUMMARY)],
     mark: { type: 'line', strokeWidth: 2.75, point: points },
-    encoding: compact({ x, y: { ...y, field: '_median' }, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ('_median', `median ${yTitle}`)] }),
+    encoding: compact({ x, y, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, `median ${yTitle}`), ...statusTip] }),
   };
-  return { rows, needs, notes: [`thin lines: single ${e.detail}s · thick line: median over ${e.detail}s`], view: { layer: [seeds, median] } };
+  const notes = [`thin lines: single ${e.detail}s · thick line: median over ${e.detail}s${hasCensored ? ', a censored one ranked worst' : ''}`, ...censoredNote];
+  return { rows, needs, notes, view: { layer: hasCensored ? [seeds, median, censoredMarks] : [seeds, median] } };
 }
 
 /** Solid first, then clearly different patterns. */
 const DASHES = [[1, 0], [6, 4], [2, 3], [8, 3, 2, 3]];
-
-const OBSERVED = 'observed';
-const CENSORED = 'censored';
 
 function buildPaired(fig: FigureInput, input: Row[]): Built {
   const e = fig.encoding;
@@ -248,21 +304,27 @@ function buildBars(fig: FigureInput, input: Row[]): Built {
   return { rows, needs, notes: [`error bars: ${what}`], view: { layer: [bars, rule, cap('_lo'), cap('_hi')] } };
 }
 
-function buildScatter(fig: FigureInput, rows: Row[]): Built {
+function buildScatter(fig: FigureInput, input: Row[]): Built {
   const e = fig.encoding;
   const needs: [string, Need][] = [[e.x, quantNeed(e.xScale)], [e.y, quantNeed(e.yScale)]];
+  const rows = input.map((r) => ({ ...r, _status: isCensored(r) ? CENSORED : OBSERVED }));
   const valid = rows.filter((r) => isValidRow(r, needs));
+  const hasCensored = valid.some((r) => r._status === CENSORED);
   const xTitle = e.xTitle ?? e.x;
   const yTitle = e.yTitle ?? e.y;
   const tooltip = [
     ...(e.detail ? [tipN(e.detail)] : []), ...(e.color ? [tipN(e.color, e.colorTitle)] : []),
-    tipQ(e.x, xTitle), tipQ(e.y, yTitle),
+    tipQ(e.x, xTitle), tipQ(e.y, yTitle), ...(hasCensored ? [tipN('_status', 'status')] : []),
   ];
+  // a censored point (its y only a lower bound) is a triangle with its own legend entry
+  const shape = hasCensored
+    ? { field: '_status', type: 'nominal', scale: { domain: [OBSERVED, CENSORED], range: ['circle', 'triangle-up'] }, legend: { title: null } }
+    : undefined;
   return {
-    rows, needs, notes: [],
+    rows, needs, notes: hasCensored && !fig.censoredNote ? [CENSORED_NOTE] : [],
     view: {
       mark: { type: 'point', filled: true, size: 70, opacity: 0.8 },
-      encoding: compact({ x: quant(e.x, xTitle, e.xScale, valid, { zero: false }), y: quant(e.y, yTitle, e.yScale, valid, { zero: false }), color: colorNominal(e, valid), tooltip }),
+      encoding: compact({ x: quant(e.x, xTitle, e.xScale, valid, { zero: false }), y: quant(e.y, yTitle, e.yScale, valid, { zero: false }), color: colorNominal(e, valid), shape, tooltip }),
     },
   };
 }

@@ -17,6 +17,10 @@ export interface FigureInput {
   // curves: y vs x per series (and seed), x axis may be log (xScale:'log'); paired: one point per seed per arm with lines joining a seed's arms;
   // bars: category/value with optional error; scatter: x/y points; heatmap: matrix; mask: runs of kept entries of a 0/1 matrix (spec-mask.ts)
   data: Record<string, unknown>[]; // rows; field names given below
+  // A row with `censored: true` (curves, paired, scatter) is only known to lie above its y (a milestone
+  // never reached: y is its horizon or bound, or null when it has none): it is drawn there with its own
+  // mark and legend entry, and a curves median ranks it worst, as the claims' tables do. Every summary
+  // a figure draws is computed in TypeScript (specs.ts), never by a Vega-Lite aggregate over the rows.
   encoding: {
     x: string; y: string; color?: string; detail?: string; xTitle?: string; yTitle?: string;
     xScale?: 'linear' | 'log' | 'symlog'; yScale?: 'linear' | 'log' | 'symlog'; facet?: string;

@@ -95,3 +95,51 @@ export function bootstrapCI(
   const alpha = (1 - level) / 2;
   return { estimate: stat(data.slice()), lo: quantile(reps, alpha), hi: quantile(reps, 1 - alpha), level, B, seed };
 }
+
+/** A measurement that may be censored: only known to lie above `value` (null: above, bound unknown). */
+export interface Censorable { value: number | null; censored: boolean }
+
+/** A median over values some of which are censored; `value` is a lower bound when `censored`. */
+export interface CensoredMedian {
+  /** The median, or for a censored one the lower bound a figure draws it at (null: none known). */
+  value: number | null;
+  censored: boolean;
+}
+
+/**
+ * The median (type 7, as `median`) with censored values ranking worst: above every observed
+ * value, as `median(xs.map((x) => x ?? Infinity))` in the claims' tables ranks them. It is
+ * censored when an order statistic it interpolates is censored (that median is Infinity there).
+ *
+ * Its drawn value is then a lower bound: each censored value stands at its own bound, raised to
+ * the largest observed value (it ranks above every one) and interpolated as the median itself.
+ * A censored value with no bound stands at the largest observed value. NaN, or an observed null,
+ * is an error: a missing measurement is left out by the caller, never passed as a value.
+ */
+export function censoredMedian(xs: readonly Censorable[]): CensoredMedian {
+  if (xs.length < 1) throw new Error('censoredMedian: needs at least 1 value (got 0)');
+  const observed: number[] = [];
+  const bounds: (number | null)[] = [];
+  xs.forEach((x, i) => {
+    const v = x.value;
+    if (v !== null && (typeof v !== 'number' || Number.isNaN(v))) throw new Error(`censoredMedian: xs[${i}].value must be a number or null, not ${String(v)}`);
+    if (x.censored) bounds.push(v);
+    else if (v === null) throw new Error(`censoredMedian: xs[${i}] is observed but has no value`);
+    else observed.push(v);
+  });
+  observed.sort(ascending);
+  const top = observed.length ? observed[observed.length - 1] : null;
+  const raised = bounds
+    .map((b) => (b === null ? top : top === null ? b : Math.max(b, top)))
+    .sort((a, b) => (a === null ? (b === null ? 0 : -1) : b === null ? 1 : ascending(a, b)));
+  // observed first, then the censored (a censored value without any bound sorts first among them)
+  const ordered: (number | null)[] = [...observed, ...raised];
+  const h = (ordered.length - 1) / 2;
+  const lo = Math.floor(h);
+  const hi = h > lo ? lo + 1 : lo;
+  const censored = hi >= observed.length;
+  const a = ordered[lo];
+  const b = ordered[hi];
+  const value = a === null || b === null ? null : lerp(a, b, h - lo);
+  return { value, censored };
+}

@@ -141,6 +141,28 @@ export function encodeTensors(tensors: TensorMap, meta: MetaInput = {}): Buffer 
   return buf;
 }
 
+/** The names of a JSON object's own members, in order, repeats kept (`text` is valid JSON: parsed before). */
+function headerNames(text: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let expectName = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectName) names.push(JSON.parse(text.slice(i, j + 1)) as string);
+      expectName = false;
+      i = j;
+    } else if (ch === '{' || ch === '[') {
+      depth++;
+      expectName = depth === 1;
+    } else if (ch === '}' || ch === ']') depth--;
+    else if (ch === ',' && depth === 1) expectName = true;
+  }
+  return names;
+}
+
 /** Inverse of encodeTensors; `path` only names the file in errors. Every damage is a CorruptFileError. */
 export function decodeTensors(buf: Uint8Array, path: string): TensorRecord {
   assertLittleEndian();
@@ -160,6 +182,12 @@ export function decodeTensors(buf: Uint8Array, path: string): TensorRecord {
     throw corrupt(`unreadable header (${(err as Error).message})`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw corrupt('the header is not a JSON object');
+  // JSON.parse keeps the last of two equal names and makes "__proto__" an own key that assignment
+  // would turn into a prototype: both would read a different file than the one written
+  const names = headerNames(headerText);
+  const repeated = names.find((k, i) => names.indexOf(k) !== i);
+  if (repeated !== undefined) throw corrupt(`the header names "${repeated}" twice (a tensor name must be unique)`);
+  if (names.includes('__proto__')) throw corrupt('the header names a tensor "__proto__", which cannot be a tensor name');
   const { [METADATA]: rawMeta, ...rawEntries } = raw as Record<string, unknown>;
   const metaParsed = metadataSchema.safeParse(rawMeta ?? {});
   if (!metaParsed.success) throw corrupt('malformed __metadata__ (must map strings to strings)');

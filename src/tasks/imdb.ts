@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 import { z } from 'zod';
-import { aclImdbPresent, buildVocab, encode, imdbInstruction, readAclImdb, tokenize, type Review } from '../data/aclimdb.ts';
+import { aclImdbPresent, aclImdbReviewCount, buildVocab, encode, imdbInstruction, readAclImdb, tokenize, type Review } from '../data/aclimdb.ts';
 import { dataRoot } from '../util/paths.ts';
 import { registerTask } from './registry.ts';
 import type { Split, TokenExamples } from './types.ts';
@@ -63,6 +63,14 @@ registerTask<ImdbConfig>({
   milestone: { metric: 'accuracy', threshold: 0.8 },
   defaultModel: 'lstm',
   shape: (cfg) => ({ inputKind: 'tokens', vocab: cfg.vocab + 2, positions: cfg.maxLen, outputSize: 1, commutative: false }),
+  // as imdbSplit, over the published count the loader insists on: the size and memory checks
+  // (src/config/bounds.ts) then refuse a run that cannot fit before any review is read, rather
+  // than the WebAssembly backend failing with "memory access out of bounds" mid-training
+  size: (cfg) => {
+    const n = aclImdbReviewCount();
+    const train = Math.floor(cfg.fracTrain * n);
+    return { train, test: n - train };
+  },
   make(cfg) {
     const missing = imdbMissing(cfg);
     if (missing) throw new Error(missing);

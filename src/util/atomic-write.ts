@@ -26,6 +26,29 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** Why a write failed, in words, for the errors node reports without a path (write, fsync). */
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EFBIG: 'the file is larger than the filesystem allows',
+  EIO: 'an I/O error',
+  EROFS: 'the filesystem is read-only',
+};
+
+/**
+ * The error of a failed write, naming the file: node's "ENOSPC: no space left on device, write"
+ * names neither the file nor the folder that is full. Keeps `code` (and the original as `cause`).
+ */
+function namingPath(err: unknown, path: string, bytes: number): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || (e.path !== undefined && err.message.includes(path))) return err;
+  const why = WRITE_ERRORS[e.code] ?? err.message;
+  const out = new Error(`cannot write ${path} (${bytes} bytes): ${why} (${e.code})`, { cause: err }) as NodeJS.ErrnoException;
+  out.code = e.code;
+  out.path = path;
+  return out;
+}
+
 export interface AtomicWriteOptions {
   /**
    * Create the target's directory if missing (default). The run store says false for a run's
@@ -36,7 +59,12 @@ export interface AtomicWriteOptions {
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
-  if (opts.mkdir !== false) await mkdir(dir, { recursive: true });
+  const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  try {
+    if (opts.mkdir !== false) await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw namingPath(err, path, bytes);
+  }
   // Same directory as the target: rename is only atomic within one filesystem.
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   let fh: Awaited<ReturnType<typeof open>> | undefined;
@@ -50,7 +78,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   } catch (err) {
     await fh?.close().catch(() => {});
     await rm(tmp, { force: true }).catch(() => {});
-    throw err;
+    throw namingPath(err, path, bytes);
   }
   await fsyncDir(dir);
 }

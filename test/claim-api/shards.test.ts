@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import '../setup-backend.ts';
 import { buildJobSummary, buildReport } from '../../src/claims/build-report.ts';
-import { mergeShards, undecidedPairs } from '../../src/claims/results.ts';
+import { MAX_OUTCOME_BYTES, mergeShards, undecidedPairs } from '../../src/claims/results.ts';
 import { report } from '../../src/cli/report.ts';
 import type { ClaimReport, ReportInput } from '../../src/report/types.ts';
 
@@ -81,6 +81,79 @@ describe('merging shards', () => {
     const u = undecidedPairs(planned, [outcome('alpha', 'mlp-add')], [{ name: 'claims-shard-3', outcomes: 0, environment: null, problem: 'missing: gone' }]);
     expect(u).toEqual([{ id: 'alpha', setting: 'mlp-parity', reason: 'no outcome in the merged shards; claims-shard-3: missing: gone' }]);
     expect(undecidedPairs(planned, [], [{ name: 'a', outcomes: 3, environment: {}, problem: null }])[0]!.reason).toMatch(/none reported a problem/);
+  });
+});
+
+describe('a merged shard is input from another machine: strict', () => {
+  it('an id that breaks the claim-id rule is refused, so one claim cannot carry three verdicts', async () => {
+    const dir = shard('s1', [outcome('alpha', 'mlp-add')]);
+    for (const [i, id] of ['./alpha', '../claims/alpha'].entries()) {
+      writeFileSync(join(dir, 'ci', `x${i}.json`), JSON.stringify(outcome(id, 'mlp-add', { verdict: i ? 'not-reproduced' : 'error' })));
+    }
+    await expect(mergeShards([dir], 'ci')).rejects.toThrow(/x0\.json: not a claim outcome \(id: "\.\/alpha" is invalid \(not a claim id \(kebab-case/);
+    rmSync(join(dir, 'ci', 'x0.json'));
+    await expect(mergeShards([dir], 'ci')).rejects.toThrow(/x1\.json: not a claim outcome \(id: "\.\.\/claims\/alpha" is invalid/);
+  });
+
+  it('an id with no claim file in this checkout is refused, naming the file it looked for', async () => {
+    const dir = shard('s1', [outcome('gamma', 'mlp-add')]);
+    await expect(mergeShards([dir], 'ci')).rejects.toThrow(`gamma@mlp-add.json: claim "gamma" has no claim file here (${join(root, 'claims', 'gamma.claim.ts')})`);
+  });
+
+  it('a p-value outside [0, 1] is refused, naming the field and the value', async () => {
+    const dir = shard('s1', [outcome('alpha', 'mlp-add', { statistics: [{ name: 'W', value: 15, pValue: 7 }] })]);
+    await expect(mergeShards([dir], 'ci')).rejects.toThrow(/alpha@mlp-add\.json: not a claim outcome \(statistics\.0\.pValue: 7 is invalid \(Too big/);
+    const neg = shard('s2', [outcome('beta', 'mlp-add', { statistics: [{ name: 'W', value: 15, pValue: -0.1 }] })]);
+    await expect(mergeShards([neg], 'ci')).rejects.toThrow(/statistics\.0\.pValue: -0\.1 is invalid/);
+  });
+
+  it('an outcome of another scale than the merge is refused, by its scale or its stamp', async () => {
+    const paper = shard('s1', [outcome('alpha', 'mlp-add', { scale: 'paper' })]);
+    await expect(mergeShards([paper], 'ci')).rejects.toThrow(/alpha@mlp-add\.json: decided at "paper" scale, but this merge is at ci scale/);
+    const stamped = shard('s2', [outcome('beta', 'mlp-add', { stamp: { commit: 'abc', decidedAt: 'now', scale: 'smoke', claimCode: 'x' } })]);
+    await expect(mergeShards([stamped], 'ci')).rejects.toThrow(/decided at "smoke" scale/);
+  });
+
+  it('an unknown setting is named, with the settings there are', async () => {
+    const dir = shard('s1', [outcome('alpha', 'mlp-sub')]);
+    await expect(mergeShards([dir], 'ci')).rejects.toThrow(/alpha@mlp-sub\.json: setting "mlp-sub" is not a setting of this checkout \(settings: mlp-add, .*mlp-parity/);
+  });
+
+  it('an outcome over the size bound is refused at once, before it is read', async () => {
+    const dir = shard('s1', []);
+    // valid JSON, padded past the bound: the bound is on the bytes, not on what they parse to
+    writeFileSync(join(dir, 'ci', 'alpha@mlp-add.json'), JSON.stringify(outcome('alpha', 'mlp-add')) + ' '.repeat(MAX_OUTCOME_BYTES));
+    const t = Date.now();
+    await expect(mergeShards([dir], 'ci')).rejects.toThrow(new RegExp(`alpha@mlp-add\\.json: \\d+ bytes, over the ${MAX_OUTCOME_BYTES} \\(4\\.0 MiB\\) a claim outcome may have`));
+    expect(Date.now() - t).toBeLessThan(5000);
+  });
+
+  it('a shard path that is a file is named as such (no raw ENOTDIR)', async () => {
+    const file = join(root, 'shards-file.json');
+    writeFileSync(file, '{}');
+    await expect(mergeShards([file], 'ci')).rejects.toThrow(`report --merge: ${file} is a file, not a shard folder`);
+    const dir = join(root, 'shards', 'odd');
+    mkdirSync(join(dir, 'claims'), { recursive: true });
+    writeFileSync(join(dir, 'claims', 'ci'), 'x');
+    await expect(mergeShards([dir], 'ci')).rejects.toThrow(`${join(dir, 'claims', 'ci')} is a file, not a folder of claim outcomes`);
+  });
+
+  it('bad JSON in a shard gets advice for a shard, not the local store\'s "it is rewritten"', async () => {
+    const dir = shard('s1', []);
+    writeFileSync(join(dir, 'ci', 'alpha@mlp-add.json'), '{"id": "alpha", ');
+    const err = await mergeShards([dir], 'ci').catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/alpha@mlp-add\.json: invalid or truncated JSON .*It came from a shard: download that shard's results again or rerun its job, or leave its folder out of --merge/);
+    expect((err as Error).message).not.toMatch(/rewritten/);
+  });
+
+  it('a flat shard folder (outcomes beside environment.json) reads its outcomes, not its environment', async () => {
+    const dir = join(root, 'shards', 'flat');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'alpha@mlp-add.json'), JSON.stringify(outcome('alpha', 'mlp-add')));
+    writeFileSync(join(dir, 'environment.json'), JSON.stringify(GPU_ENV));
+    const m = await mergeShards([dir], 'ci');
+    expect(m.claims.map((c) => `${c.id}@${c.setting}`)).toEqual(['alpha@mlp-add']);
+    expect(m.shards[0]!.problem).toBeNull();
   });
 });
 

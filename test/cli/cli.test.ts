@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../src/config/schema.ts';
+import { tasks } from '../../src/tasks/index.ts';
 
 const run = promisify(execFile);
 const grok = (...args: string[]) =>
@@ -24,9 +26,29 @@ describe('grok CLI', () => {
     expect(sha.slice(0, 16)).toBe('3772f1f8ec2a328b');
   });
 
+  it('dataset prints the pairs training uses: ordered pairs for a non-commutative task (p² of them)', async () => {
+    const r = await grok('dataset', '--task', 'subtract', '--json');
+    expect(r.code).toBe(0);
+    const split = JSON.parse(r.stdout) as { train: [number, number][]; test: [number, number][] };
+    expect(split.train.length + split.test.length).toBe(67 * 67);
+    // the registered task's own split, as `grok train --task subtract` trains on it
+    const config = parseRunConfig({ data: { task: 'subtract' } });
+    const { task: _t, ...fields } = config.data;
+    const made = tasks.get('subtract').make(fields);
+    if (made.train.kind !== 'tokens') throw new Error('tokens expected');
+    const [a, b] = made.train.tokens;
+    expect(split.train).toEqual(Array.from(a!, (x, i) => [x, b![i]]));
+    expect((await grok('dataset', '--task', 'subtract')).stdout).toMatch(/^train 1795 pairs, test 2694 pairs \(ordered pairs of subtract mod 67\)/);
+    expect((await grok('dataset')).stdout).toMatch(/^train 911 pairs, test 1367 pairs \(pairs a ≤ b of add mod 67\)/);
+  });
+
   it.each([
-    [['dataset', '--p', '66'], /p: 66 is not prime/],
-    [['dataset', '--task', 'nope'], /task: "nope" is not one of add, subtract/],
+    [['dataset', '--p', '66'], /--p: 66 is invalid \(the modulus must be a prime\)/],
+    [['dataset', '--task', 'nope'], /--task: "nope" is invalid \(allowed values: add, subtract/],
+    [['dataset', '--p', '100003'], /^grok dataset: --p: 100003 is too large \(5000350006 pairs a ≤ b, over the 4194304 a split may hold: p ≤ 2887 for add\)\n$/],
+    [['dataset', '--task', 'subtract', '--p', '2053'], /--p: 2053 is too large \(4214809 ordered pairs, over the 4194304 a split may hold: p ≤ 2039 for subtract on ordered pairs\)/],
+    [['dataset', '--p', '0x43'], /option '--p <n>' argument '0x43' is invalid\. Allowed: a number in decimal notation/],
+    [['dataset', '--frac', '1'], /--frac: 1 is invalid \(the fraction of pairs used for training, in \(0, 1\)\)/],
     [['train', '--keep', '0'], /--keep: 0 is invalid \(the fraction of weights KEPT, in \(0, 1\]/],
     [['train', '--p', '9'], /--p: 9 is invalid \(must be a prime\)/],
     [['cache', 'explode'], /unknown command 'explode'/],

@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { MAX_POPULATION } from '../../src/config/population.ts';
 
 /**
  * A bad GROK_* setting stops `grok` and `npm run claims` before any work, as one line naming the
@@ -15,13 +17,20 @@ const tmp = mkdtempSync(join(tmpdir(), 'grok-env-'));
 const settle = (p: Promise<{ stdout: string; stderr: string }>) =>
   p.then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
 
+const cores = availableParallelism();
 const BAD: [string, string, string][] = [
-  ['GROK_WORKERS', '0', 'GROK_WORKERS: "0" is invalid; allowed: a positive integer (unset: the number of cores, at most 4)'],
+  ['GROK_WORKERS', '0', `GROK_WORKERS: "0" is invalid; allowed: a positive integer up to ${cores}, this machine's cores (unset: the number of cores, at most 4)`],
   ['GROK_SCALE', 'bogus', 'GROK_SCALE: "bogus" is not a scale; allowed values: smoke, ci, paper'],
 ];
 
 describe('GROK_* settings', () => {
-  it.each<[string, string, string]>([...BAD, ['GROK_BACKEND', 'cuda', 'GROK_BACKEND: "cuda" is not a backend; allowed values: auto, native, tensorflow, gpu, wasm, cpu']])(
+  it.each<[string, string, string]>([
+    ...BAD,
+    ['GROK_BACKEND', 'cuda', 'GROK_BACKEND: "cuda" is not a backend; allowed values: auto, native, tensorflow, gpu, wasm, cpu'],
+    // integers too large to mean anything, named with the limit
+    ['GROK_WORKERS', '1e9', `GROK_WORKERS: "1e9" is invalid; allowed: a positive integer up to ${cores}, this machine's cores (unset: the number of cores, at most 4)`],
+    ['GROK_POPULATION', '1e9', `GROK_POPULATION: "1e9" is invalid; allowed: auto (default: one run at a time on a CPU, sized from free memory on a GPU), off, or a positive integer up to ${MAX_POPULATION}`],
+  ])(
     'grok rejects %s=%s before any work, in one line',
     async (name, value, message) => {
       // a command that does not otherwise read the variable still refuses it

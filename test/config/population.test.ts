@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnvError } from '../../src/config/env-error.ts';
-import { populationChoice, populationSize } from '../../src/config/population.ts';
+import { MAX_POPULATION, populationChoice, populationSize } from '../../src/config/population.ts';
 
 const GiB = 2 ** 30;
 const cpu = { device: 'CPU' as const, freeBytes: null, perRunBytes: 8e6, waiting: 10 };
@@ -14,9 +14,10 @@ describe('GROK_POPULATION', () => {
     expect(populationChoice('5')).toEqual({ kind: 'fixed', size: 5 });
   });
 
-  it.each(['0', '-2', '2.5', 'many'])('%s is an error naming the variable and what is allowed', (v) => {
+  it.each(['0', '-2', '2.5', 'many', '1e9', '0x10', String(MAX_POPULATION + 1)])('%s is an error naming the variable and what is allowed, up to its limit', (v) => {
     expect(() => populationChoice(v)).toThrow(EnvError);
-    expect(() => populationChoice(v)).toThrow(new RegExp(`^GROK_POPULATION: "${v}" is invalid; allowed: auto .*, off, or a positive integer$`));
+    expect(() => populationChoice(v)).toThrow(new RegExp(`^GROK_POPULATION: "${v}" is invalid; allowed: auto .*, off, or a positive integer up to ${MAX_POPULATION}$`));
+    expect(populationChoice(String(MAX_POPULATION))).toEqual({ kind: 'fixed', size: MAX_POPULATION });
   });
 
   it('auto trains one run at a time on a CPU device, and sizes a GPU population from free memory, never above the runs waiting', () => {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import * as vega from 'vega';
 import { describe, expect, it } from 'vitest';
 import { compileSpec, renderSvg } from '../../src/report/render.ts';
 import { logTicks, satisfies } from '../../src/report/spec-common.ts';
 import { toVegaLite } from '../../src/report/specs.ts';
 import type { FigureInput } from '../../src/report/types.ts';
+import { dataItems, drawn } from './drawn.ts';
 import { curvesFigure, sweepFigure, tauFigure } from './sample.ts';
 
 // Property tests: any rows a claim might produce (empty, NaN, null, ±Infinity, a single point,
@@ -28,7 +28,7 @@ const rowsOf = <T>(row: fc.Arbitrary<T>) =>
 
 const figures: Record<FigureInput['kind'], fc.Arbitrary<FigureInput>> = {
   curves: fc.record({
-    rows: rowsOf(fc.record({ series: label, seed: fc.integer({ min: 0, max: 4 }), 'test.acc': num, epoch: num })),
+    rows: rowsOf(fc.record({ series: label, seed: fc.integer({ min: 0, max: 4 }), 'test.acc': num, epoch: num, censored: fc.boolean() })),
     xScale: scale, yScale: scale, color: fc.boolean(), detail: fc.boolean(), facet: fc.boolean(), title,
   }).map(({ rows, xScale, yScale, color, detail, facet, title }) => ({
     id: 'c', title, kind: 'curves', data: rows,
@@ -48,7 +48,7 @@ const figures: Record<FigureInput['kind'], fc.Arbitrary<FigureInput>> = {
     encoding: { x: 'cat', y: 'v', yScale, ...(color ? { color: 'arm' } : {}), ...(err === 'sym' ? { yError: 'err' } : err === 'interval' ? { yLow: 'lo', yHigh: 'hi' } : {}) },
   })),
   scatter: fc.record({
-    rows: rowsOf(fc.record({ x: num, y: num, g: label })), xScale: scale, yScale: scale, color: fc.boolean(), title,
+    rows: rowsOf(fc.record({ x: num, y: num, g: label, censored: fc.boolean() })), xScale: scale, yScale: scale, color: fc.boolean(), title,
   }).map(({ rows, xScale, yScale, color, title }) => ({
     id: 's', title, kind: 'scatter', data: rows, encoding: { x: 'x', y: 'y', xScale, yScale, ...(color ? { color: 'g' } : {}) },
   })),
@@ -85,26 +85,6 @@ describe('toVegaLite + renderSvg for random inputs', () => {
     });
   }
 });
-
-interface DrawnMark { marktype: string; role: string; name?: string; items: Record<string, unknown>[] }
-
-/** Every mark in the rendered scenegraph (nested in groups too): what actually got drawn. */
-async function drawn(fig: FigureInput): Promise<DrawnMark[]> {
-  const view = new vega.View(vega.parse(compileSpec(toVegaLite(fig)).vega), { renderer: 'none' });
-  await view.runAsync();
-  const out: DrawnMark[] = [];
-  const visitMark = (mark: DrawnMark) => {
-    out.push(mark);
-    for (const item of mark.items) for (const child of (item.items ?? []) as DrawnMark[]) visitMark(child);
-  };
-  visitMark((view.scenegraph() as unknown as { root: DrawnMark }).root);
-  view.finalize();
-  return out;
-}
-
-/** Items of data marks (role 'mark') of one type. */
-const dataItems = (marks: DrawnMark[], type: string) =>
-  marks.filter((m) => m.marktype === type && m.role === 'mark').flatMap((m) => m.items);
 
 describe('what the charts draw', () => {
   it('curves with a detail field: one thin line per seed plus a median line per series', async () => {

@@ -210,6 +210,39 @@ describe('safetensors files', () => {
     });
   });
 
+  describe('tensor names another writer could put in a header', () => {
+    /** A file with this header and data, carrying a valid checksum (as a careful forger would). */
+    const forge = (header: string, data: Buffer): Buffer => {
+      const zeros = '0'.repeat(64);
+      const json = Buffer.from(header.replace('"SHA"', `"${zeros}"`));
+      const len = (json.length + 7) & ~7;
+      const buf = Buffer.concat([Buffer.alloc(8), json, Buffer.alloc(len - json.length, 0x20), data]);
+      buf.writeBigUInt64LE(BigInt(len), 0);
+      const sha = createHash('sha256').update(buf).digest('hex');
+      buf.write(sha, buf.indexOf(zeros), 'ascii');
+      return buf;
+    };
+    const meta = '"__metadata__":{"format":"pt","sha256":"SHA"}';
+    const w = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+    const four = Buffer.from(Float32Array.from([2.5]).buffer);
+
+    it('a forged file with one name reads (the control)', () => {
+      expect([...(decodeTensors(forge(`{${meta},"w":${w}}`, four), 'ok.safetensors').tensors.w as Float32Array)]).toEqual([2.5]);
+    });
+
+    it('a name given twice is refused, naming the file and the name', () => {
+      const err = expectCorrupt(() => decodeTensors(forge(`{${meta},"w":${w},"w":${w}}`, four), 'dup.safetensors'), 'dup.safetensors');
+      expect(err.reason).toBe('the header names "w" twice (a tensor name must be unique)');
+      // an escaped spelling of the same name is the same name
+      expect(expectCorrupt(() => decodeTensors(forge(`{${meta},"w":${w},"\\u0077":${w}}`, four), 'esc.safetensors'), 'esc.safetensors').reason).toMatch(/names "w" twice/);
+    });
+
+    it('a tensor named "__proto__" is refused instead of becoming the prototype of what is read', () => {
+      const err = expectCorrupt(() => decodeTensors(forge(`{${meta},"__proto__":${w}}`, four), 'proto.safetensors'), 'proto.safetensors');
+      expect(err.reason).toBe('the header names a tensor "__proto__", which cannot be a tensor name');
+    });
+  });
+
   describe('golden file (bytes pinned)', () => {
     // Regenerate only for a deliberate format change (write encodeTensors(golden(), GOLDEN_META) to
     // the fixture, update GOLDEN_SHA256) and say so in the commit: old runs' files stop reading.
