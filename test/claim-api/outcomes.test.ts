@@ -36,12 +36,11 @@ afterEach(() => {
 });
 
 describe('merged and stored outcomes are parsed with a schema', () => {
-  it('a verdict outside the allowed set, or a bare object, is an error row naming the file', async () => {
+  it('a verdict outside the allowed set refuses a merged shard, naming the file; a bare stored object is an error row naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'grok-shard-'));
     writeFileSync(join(dir, 'evil@mlp-add.json'), JSON.stringify(outcome('evil', { verdict: 'x"><script>alert(1)</script>' as never })));
-    const [evil] = await mergeClaimResults([dir], 'ci');
-    expect([evil!.id, evil!.setting, evil!.verdict]).toEqual(['evil', 'mlp-add', 'error']);
-    expect(evil!.reason).toMatch(/evil@mlp-add\.json: not a claim outcome \(verdict: .*allowed: reproduced, not-reproduced, expected-failure, skipped, error/);
+    // a shard is foreign input: strict (test/claim-api/shards.test.ts); the local store's outcomes degrade to error rows
+    await expect(mergeClaimResults([dir], 'ci')).rejects.toThrow(/evil@mlp-add\.json: not a claim outcome \(verdict: .*allowed: reproduced, not-reproduced, expected-failure, skipped, error/);
     const bare = mkdtempSync(join(tmpdir(), 'grok-shard-'));
     writeFileSync(join(bare, 'bare@mlp-add.json'), JSON.stringify({ id: 'bare', setting: 'mlp-add' }));
     expect((await readClaimResults('ci', bare)).map((c) => [c.verdict, c.reason])).toEqual([['error', expect.stringMatching(/bare@mlp-add\.json: not a claim outcome/)]]);
