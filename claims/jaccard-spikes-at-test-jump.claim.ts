@@ -77,8 +77,12 @@ export default defineClaim({
   // largest drop of ln(test loss) at 200–1200; r(JD, −Δ ln loss) = −0.87: 0/5 hits. Not assumed at
   // paper scale.
   settings: ['mlp-add', 'transformer-add', 'mlp-polynomial', 'mlp-parity'],
-  expectedFailure: (_scale, setting) =>
-    setting === 'mlp-parity'
+  expectedFailure: (scale, setting) =>
+    scale.name === 'ci' && setting === 'mlp-polynomial'
+      // measured at its paper horizon (10 000 epochs, 2026-12-02): peak JD at 2000–3000 on every seed,
+      // the largest drop of ln(test loss) at 500–1500
+      ? { statements: { assertion: 'fails' }, why: 'on polynomial regression the mask changes most well after the test loss has dropped, not while it drops' }
+      : setting === 'mlp-parity'
       // measured 2026-12-02 (150 epochs, δt 10; mlp-parity trains the same runs at ci and paper
       // scale): Pearson r(JD, Δacc) = −0.34. Only 640 of the 5376 prunable weights touch the 3
       // relevant bits (W1's 3 rows, and W2), so 40 % keeps ~1500 others, which weight decay shrinks

@@ -32,6 +32,12 @@ export default defineClaim({
   assertion: `Paired over seeds, τ_ticket < τ_dense by a one-sided Wilcoxon signed-rank test with p ≤ ${ALPHA}, and the median of τ_dense / τ_ticket ≥ ${MIN_RATIO}. Ticket: global magnitude pruning of the final dense checkpoint keeping ${KEEP * 100} % (pruning ratio k = ${1 - KEEP}), rewound to θ0. A censored τ (never reached) ranks worst; a dense run that never groks fails the claim.`,
   settings: ['mlp-add', 'transformer-add', 'mlp-multiply', 'mlp-x2y2', 'mlp-x2xyy2', 'transformer-subtract', 'transformer-x2xyy2x', 'transformer-x3xy',
     'mnist-mlp', 'lstm-imdb', 'mlp-polynomial', 'mlp-parity'],
+  // mlp-polynomial at ci (its paper horizon, 10 000 epochs): measured at that horizon on 2026-12-02,
+  // seed 4's dense test MSE levels off above the milestone, so the dense run never groks
+  expectedFailure: (scale, setting) =>
+    scale.name === 'ci' && setting === 'mlp-polynomial'
+      ? { statements: { assertion: 'fails' }, why: 'one dense polynomial run never reaches the MSE milestone within the authors\' 10 000 epochs (its test MSE levels off just above it), and the claim\'s rule counts a dense run that never groks against the claim' }
+      : null,
   undecidable: (scale) =>
     scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so τ_grok cannot be measured` : null,
 

@@ -22,6 +22,11 @@ import { tasks } from '../tasks/index.ts';
 export const CORE_ENTRIES = ['src/runs/execute.ts', 'src/train/loop.ts', 'src/engines/choose.ts', 'src/config/schema.ts', 'src/models/state-dict.ts'];
 
 const REGISTRIES: readonly Registry<Registered>[] = [tasks, models, losses, derivations];
+/**
+ * Lists of the same kind outside a registry: the native engine's table of kernels, one line per
+ * model, whose own line each native model's run key hashes (src/engines/native/index.ts kernelHash).
+ */
+export const OTHER_LISTS = ['src/engines/native/kernels.ts'];
 
 /** Package paths of `file:` URLs, memoised: a run key computes a few of them. */
 const paths = new Map<string, string>();
@@ -38,7 +43,7 @@ function registrations(): NonNullable<typeof cuts> {
   if (cuts?.version !== version) {
     cuts = {
       version,
-      lists: new Set(REGISTRIES.map((r) => pathOf(r.list))),
+      lists: new Set([...REGISTRIES.map((r) => pathOf(r.list)), ...OTHER_LISTS]),
       members: new Set(REGISTRIES.flatMap((r) => r.all().map((c) => pathOf(c.source)))),
     };
   }

@@ -8,6 +8,7 @@ import type { Examples } from '../../tasks/types.ts';
 import type { ResumeState } from '../../train/loop.ts';
 import { weightNorms } from '../../train/norms.ts';
 import type { Engine, Evaluated, Session, SessionSpec } from '../types.ts';
+import { ADAPTERS } from './kernels.ts';
 
 /**
  * The native engine: an N-API addon (addon/*.c, built by `npm ci` through scripts/build-native.mjs
@@ -34,18 +35,7 @@ interface Addon {
   info(): { corename: string; config: string; threads: number };
 }
 
-/**
- * Per model: the C file with its kernel (its hash is in the run key of that model's runs only, so a
- * new kernel retrains nothing else) and its sizes in the C constructor's order. A new native model
- * is a C file and a line here (and in addon/registry.c and binding.gyp).
- */
-export const ADAPTERS: Record<string, { source: string; dims(layout: Layout): number[] }> = {
-  'mnist-mlp': { source: 'dense_chain.c', dims: (l) => [l.dims.dIn, l.dims.dModel, l.dims.classes] },
-  'poly-mlp': { source: 'dense_chain.c', dims: (l) => [l.dims.d, l.dims.dModel, l.dims.dEmb, l.dims.out] },
-  'relu-mlp': { source: 'dense_chain.c', dims: (l) => [l.dims.n, l.dims.width, l.dims.out] },
-  mlp: { source: 'mlp.c', dims: (l) => [l.dims.p, l.dims.dEmb, l.dims.dModel] },
-  transformer: { source: 'transformer.c', dims: (l) => [l.dims.p, l.dims.dModel, l.dims.dMlp, l.dims.dHead] },
-};
+export { ADAPTERS } from './kernels.ts';
 
 const LOSSES: Record<string, number> = { crossEntropy: 0, mse: 1, binaryCrossEntropy: 2 };
 
@@ -64,7 +54,8 @@ let status: NativeStatus | undefined;
 /**
  * What a model's native results depend on in our C: the shared core (the N-API glue, losses, AdamW,
  * products), the model's own kernel and the compiler flags. The lists a new model is added to
- * (registry.c, binding.gyp's sources) are left out, as src/models/index.ts is for the TypeScript.
+ * (registry.c, binding.gyp's sources, kernels.ts) are left out, as src/models/index.ts is for the
+ * TypeScript; the model's own line of kernels.ts is in.
  */
 const SHARED_C = ['engine.h', 'core.c', 'addon.c'];
 const hashes = new Map<string, string>();
@@ -73,6 +64,8 @@ export function kernelHash(model: string): string {
   if (!h) {
     const sha = createHash('sha256');
     for (const f of [...SHARED_C, ADAPTERS[model].source]) sha.update(f).update('\0').update(readFileSync(join(HERE, 'addon', f))).update('\0');
+    // its line in kernels.ts (which is not part of the core's code: a new kernel's line changes no other key)
+    sha.update(`${ADAPTERS[model].source} ${ADAPTERS[model].dims.toString()}`);
     const gyp = JSON.parse(readFileSync(join(HERE, 'binding.gyp'), 'utf8')) as { targets: { cflags: string[]; libraries: string[]; defines: string[] }[] };
     const { cflags, libraries, defines } = gyp.targets[0];
     sha.update(JSON.stringify({ cflags, libraries, defines }));
