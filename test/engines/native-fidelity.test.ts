@@ -5,9 +5,12 @@ import '../setup-backend.ts';
 import { parseRunConfig, resolve, type RunConfigInput } from '../../src/config/schema.ts';
 import { ADAPTERS, nativeEngine, nativeGradient, nativeStatus } from '../../src/engines/native/index.ts';
 import { tfjsEngine } from '../../src/engines/tfjs/session.ts';
-import type { Engine } from '../../src/engines/types.ts';
+import type { Engine, SessionSpec } from '../../src/engines/types.ts';
+import { losses } from '../../src/losses/index.ts';
+import { models } from '../../src/models/index.ts';
 import { toFlat, toParams } from '../../src/models/layout.ts';
 import { modelInit, paramGradients } from '../../src/models/registry.ts';
+import type { TokenExamples } from '../../src/tasks/types.ts';
 import { makeBatch } from '../../src/train/loop.ts';
 
 /**
@@ -29,6 +32,33 @@ const CASES: Record<string, (seed: number) => RunConfigInput> = {
   transformer: (seed) => ({ data: { task: 'add', p: 23, fracTrain: 0.5, symmetric: false, seed }, model: { name: 'transformer', dModel: 16, dMlp: 12, dHead: 8 }, initSeed: seed }),
 };
 
+const testMask = (size: number) => {
+  const mask = new Float32Array(size);
+  for (let i = 0; i < mask.length; i++) mask[i] = (i * 2654435761) % 7 < 4 ? 1 : 0;
+  return mask;
+};
+
+/**
+ * Models whose task needs external data (the lstm's IMDb reviews): the spec is built here from
+ * generated examples, with the model's registered layout, init and loss.
+ */
+const BUILT: Record<string, (seed: number, masked: boolean) => { spec: SessionSpec; theta0: Float32Array; mask: Float32Array | null }> = {
+  lstm: (seed, masked) => {
+    const model = models.get('lstm');
+    const cfg = model.schema.parse({ dEmb: 5, dHidden: 6 });
+    const vocab = 20, T = 7;
+    const layout = model.layout(cfg, { inputKind: 'tokens', vocab, positions: T, outputSize: 1 });
+    let r = seed + 1;
+    const rnd = (k: number) => (r = (r * 1103515245 + 12345) % 2 ** 31) % k;
+    const tokens = (n: number): TokenExamples => ({ kind: 'tokens', n, vocab, tokens: Array.from({ length: T }, () => Int32Array.from({ length: n }, () => rnd(vocab))), labels: Int32Array.from({ length: n }, () => rnd(2)) });
+    const theta0 = modelInit(model, layout, seed, cfg);
+    const mask = masked ? testMask(layout.size) : null;
+    const optim = parseRunConfig(CASES.mlp(seed)).optim;
+    const spec: SessionSpec = { model, loss: losses.get('binaryCrossEntropy'), layout, outputSize: 1, splits: [{ train: tokens(9 + rnd(5)), test: tokens(4) }], training: { kind: 'dense', optim, lanes: [{ theta0, mask }] } };
+    return { spec, theta0, mask };
+  },
+};
+
 function close(got: Float32Array, want: Float32Array, what: string) {
   expect(got.length, what).toBe(want.length);
   let scale = 0;
@@ -48,53 +78,68 @@ function setup(input: RunConfigInput, masked: boolean) {
   const { task: _t, ...df } = config.data;
   const split = r.task.make(df);
   const theta0 = modelInit(r.model, r.layout, config.initSeed, config.model);
-  let mask: Float32Array | null = null;
-  if (masked) {
-    mask = new Float32Array(r.layout.size);
-    for (let i = 0; i < mask.length; i++) mask[i] = (i * 2654435761) % 7 < 4 ? 1 : 0;
-  }
+  const mask = masked ? testMask(r.layout.size) : null;
   const spec = { model: r.model, loss: r.loss, layout: r.layout, outputSize: r.shape.outputSize, splits: [split], training: { kind: 'dense' as const, optim: config.optim, lanes: [{ theta0, mask }] } };
   return { config, r, split, theta0, mask, spec };
 }
 
+/** Output, masked ∂L/∂θ and θ after one AdamW step of the native engine against the tfjs engine. */
+function compareWithTfjs(spec: SessionSpec, theta0: Float32Array, mask: Float32Array | null) {
+  const { model, loss, layout, outputSize } = spec;
+  const split = spec.splits[0];
+  const before = tf.memory().numTensors;
+  const eff = mask ? theta0.map((w, i) => w * mask[i]) : theta0;
+  // tfjs: the forward and the gradient through the model's own backward
+  const batch = makeBatch(model, loss, split.train, layout, outputSize);
+  const [outT, gradT] = tf.tidy(() => {
+    const params = toParams(eff, layout);
+    const fwd = model.forward(params, batch, layout);
+    const g = paramGradients(model, fwd, loss.grad(fwd.out, batch), params, batch, layout);
+    const flat = new Float32Array(layout.size);
+    layout.layers.forEach((l, i) => flat.set(g[i].dataSync() as Float32Array, l.offset));
+    if (mask) for (let i = 0; i < flat.length; i++) flat[i] *= mask[i];
+    return [fwd.out.dataSync() as Float32Array, flat];
+  });
+  batch.dispose();
+  const { out: outN, grad: gradN } = nativeGradient(spec);
+  close(outN, outT, 'output');
+  close(gradN, gradT, '∂L/∂θ');
+  // one step on each engine
+  const step = (engine: Engine) => {
+    const sess = engine.open(spec, [null]);
+    sess.forwardTrain(true);
+    sess.update();
+    const th = sess.snapshot(0);
+    sess.dispose();
+    return th;
+  };
+  close(step(nativeEngine), step(tfjsEngine), 'θ after one step');
+  expect(tf.memory().numTensors).toBe(before);
+}
+
 describe.skipIf(!status.ok)(`native engine fidelity (${status.ok ? `${status.openblas} ${status.corename}` : status.reason})`, () => {
   it('every native model has a fidelity case', () => {
-    expect(Object.keys(CASES).sort()).toEqual(Object.keys(ADAPTERS).sort());
+    expect([...Object.keys(CASES), ...Object.keys(BUILT)].sort()).toEqual(Object.keys(ADAPTERS).sort());
   });
+
+  for (const name of Object.keys(BUILT)) {
+    it(`${name} (generated token data): output, ∂L/∂θ (masked) and one AdamW step equal tfjs within float32 summation-order rounding`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 1000 }), fc.boolean(), (seed, masked) => {
+          const { spec, theta0, mask } = BUILT[name](seed, masked);
+          compareWithTfjs(spec, theta0, mask);
+        }),
+        { numRuns: 8 },
+      );
+    });
+  }
 
   for (const name of Object.keys(CASES)) {
     it(`${name}: output, ∂L/∂θ (masked) and one AdamW step equal tfjs within float32 summation-order rounding`, () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 1000 }), fc.boolean(), (seed, masked) => {
-          const { r, split, theta0, mask, spec } = setup(CASES[name](seed), masked);
-          const before = tf.memory().numTensors;
-          const eff = mask ? theta0.map((w, i) => w * mask[i]) : theta0;
-          // tfjs: the forward and the gradient through the model's own backward
-          const batch = makeBatch(r.model, r.loss, split.train, r.layout, r.shape.outputSize);
-          const [outT, gradT] = tf.tidy(() => {
-            const params = toParams(eff, r.layout);
-            const fwd = r.model.forward(params, batch, r.layout);
-            const g = paramGradients(r.model, fwd, r.loss.grad(fwd.out, batch), params, batch, r.layout);
-            const flat = new Float32Array(r.layout.size);
-            r.layout.layers.forEach((l, i) => flat.set(g[i].dataSync() as Float32Array, l.offset));
-            if (mask) for (let i = 0; i < flat.length; i++) flat[i] *= mask[i];
-            return [fwd.out.dataSync() as Float32Array, flat];
-          });
-          batch.dispose();
-          const { out: outN, grad: gradN } = nativeGradient(spec);
-          close(outN, outT, 'output');
-          close(gradN, gradT, '∂L/∂θ');
-          // one step on each engine
-          const step = (engine: Engine) => {
-            const sess = engine.open(spec, [null]);
-            sess.forwardTrain(true);
-            sess.update();
-            const th = sess.snapshot(0);
-            sess.dispose();
-            return th;
-          };
-          close(step(nativeEngine), step(tfjsEngine), 'θ after one step');
-          expect(tf.memory().numTensors).toBe(before);
+          const { theta0, mask, spec } = setup(CASES[name](seed), masked);
+          compareWithTfjs(spec, theta0, mask);
         }),
         { numRuns: 8 },
       );

@@ -5,7 +5,7 @@
       "target_name": "grok_native",
       "sources": [
         "addon/addon.c", "addon/core.c", "addon/registry.c",
-        "addon/mlp.c", "addon/transformer.c", "addon/dense_chain.c"
+        "addon/mlp.c", "addon/transformer.c", "addon/dense_chain.c", "addon/lstm.c"
       ],
       "include_dirs": ["<(blas_include)"],
       "libraries": ["-lopenblas", "-lm"],

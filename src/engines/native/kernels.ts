@@ -11,4 +11,5 @@ export const ADAPTERS: Record<string, { source: string; dims(layout: Layout): nu
   'relu-mlp': { source: 'dense_chain.c', dims: (l) => [l.dims.n, l.dims.width, l.dims.out] },
   mlp: { source: 'mlp.c', dims: (l) => [l.dims.p, l.dims.dEmb, l.dims.dModel] },
   transformer: { source: 'transformer.c', dims: (l) => [l.dims.p, l.dims.dModel, l.dims.dMlp, l.dims.dHead] },
+  lstm: { source: 'lstm.c', dims: (l) => [l.dims.vocab, l.dims.positions, l.dims.dEmb, l.dims.dHidden, l.dims.outputs] },
 };
