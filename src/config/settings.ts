@@ -109,7 +109,7 @@ const TRANSFORMER_OP_COST = 'measured: the transformer on subtract (ordered pair
  * 0.099 → 0.123 while the mean per-layer L2 norm decays 84 → 62 (WD·lr = 10⁻⁴ per step), which
  * suggests grokking is ≥ 10⁴ epochs away, consistent with the authors' 10⁵-epoch run.
  */
-const MNIST_RUN_H = 'one run of the authors\' 100 000 epochs costs 4.5–5.5 h on 2 cores (measured: a full-batch step 130–180 ms, a 60 000-image evaluation 2.5 s, every 100 epochs), so claim 1\'s 5 seeds × (dense + ticket) need ~50 h; seed 0 after 3000 epochs (424 s): t_mem 533, test accuracy 0.123, no shorter horizon shows grokking';
+const MNIST_RUN_H = 'one run of the authors\' 100 000 epochs costs 17–24 min of one core on the native engine (measured 2026-12-07 under load: a full-batch step 8–11 ms, a 60 000-image evaluation 0.2–0.3 s, every 100 epochs; 4.5–5.5 h on tfjs-wasm), so claim 1\'s 5 seeds × (dense + ticket) need 3–4 core-hours, ~1.5–2 h on 2 cores; seed 0 after 3000 epochs: t_mem 533, test accuracy 0.123, no shorter horizon shows grokking';
 const MNIST: Setting = {
   name: 'mnist-mlp',
   title: 'MLP 784-200-200-10 on MNIST (1000 training images, κ = 8)',
@@ -179,9 +179,9 @@ const POLYNOMIAL: Setting = {
 /**
  * IMDb with an LSTM (App. J, Fig. 19). Measured 2026-12-02 on 2 shared cores (tfjs-wasm): one
  * step of the paper-size LSTM (vocabulary 1002, 500 tokens, embedding 64, hidden 128, 2 layers,
- * autodiff) on a minibatch of 32 reviews takes 64–81 s (its forward alone 10–12 s).
+ * autodiff) on a minibatch of 32 reviews took 64–81 s (its forward alone 10–12 s); see IMDB_COST for today's.
  */
-const IMDB_COST = 'measured: one step of the paper-size LSTM (500 tokens, 2 layers of 128) on 32 reviews takes 64–81 s on 2 cores (forward alone 10–12 s), so one pass over the 37 500 training reviews is ~21 h; it also needs minibatch training, which the training loop does not have (a full batch of 37 500 reviews × 500 steps does not fit in memory, and App. J gives no batch size)';
+const IMDB_COST = 'measured: one step of the paper-size LSTM (500 tokens, 2 layers of 128) on 32 reviews takes 0.41–0.49 s of CPU on the native engine (1.3–1.8 s on tfjs-wasm with the hand-written backward, 64–81 s with autodiff), so one pass over the 37 500 training reviews is 8–10 min; but the loop evaluates the whole training and test sets in one forward, which at 500 tokens needs ~3.6 MB a review (134 GB for the training set), so evaluation must first be split into chunks; App. J gives no batch size';
 const LSTM_IMDB: Setting = {
   name: 'lstm-imdb',
   title: 'LSTM on IMDb reviews (top 1000 words, 500 tokens)',
