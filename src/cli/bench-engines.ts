@@ -23,6 +23,9 @@ import type { Examples, Split, TokenExamples, VectorExamples } from '../tasks/ty
  * beside it; the summary is the median over rounds and each ratio is to PyTorch's median.
  */
 
+/** The models src/cli/bench-torch.py builds. */
+const TORCH_TWINS = ['mlp', 'transformer', 'mnist-mlp', 'lstm'];
+
 export const BENCH_SETTINGS = ['mlp-add', 'transformer-add', 'mnist-mlp', 'lstm-imdb', 'mlp-polynomial', 'mlp-parity'] as const;
 
 interface Workload {
@@ -196,6 +199,7 @@ export async function benchEngines(o: { setting: string; rounds: number; steps: 
   if (o.vsTorch) {
     const py = TorchTwin.python();
     if (!py) skipped.push({ name: 'pytorch', why: 'no python3 with torch (apt-get install python3-torch)' });
+    else if (!TORCH_TWINS.includes(w.model)) skipped.push({ name: 'pytorch', why: `no PyTorch twin of ${w.model} in src/cli/bench-torch.py (twins: ${TORCH_TWINS.join(', ')})` });
     else {
       twin = await TorchTwin.start(py, w);
       const t = twin;
