@@ -1,19 +1,22 @@
-"""Trains the authors' MLP in PyTorch from one of our runs' θ0 and split (test/crossframework/torch.test.ts).
+"""Trains one of the authors' models in PyTorch from one of our runs' θ0 and split (test/crossframework/torch.test.ts).
 
 usage: python3 train_torch.py SPEC.json   (prints one JSON line: the per-epoch train loss and
 accuracy before each update, t_mem, and how load_state_dict went)
 
-SPEC = {"theta0": <checkpoints/0.safetensors of our run>, "p", "dEmb", "dModel", "epochs",
+SPEC = {"theta0": <checkpoints/0.safetensors of our run>, "p", "epochs",
+        "model": our run's model group: {"name": "mlp", "dEmb", "dModel"}
+                 or {"name": "transformer", "dModel", "dMlp", "dHead"},
         "optim": {"lr", "beta1", "beta2", "eps", "weightDecay"}, "train": {"a", "b", "y"}}
 
-The model, loss, accuracy and loop are the authors' (reference spec §2.1, §3.1–3.3): OnlyMLP with
-weight_mask buffers (all ones for a dense run), float64 cross-entropy, full-batch
-torch.optim.AdamW, metrics logged before each update. The checkpoint is read with the standard
-library and torch alone (Debian has no python3-safetensors): safetensors is an 8-byte header
-length, a JSON header and raw little-endian bytes.
+The models, loss, accuracy and loop are the authors' (reference spec §2.1, §2.2, §3.1–3.3):
+OnlyMLP and the 1-layer Transformer with weight_mask buffers (all ones for a dense run), float64
+cross-entropy, full-batch torch.optim.AdamW, metrics logged before each update. The checkpoint is
+read with the standard library and torch alone (Debian has no python3-safetensors): safetensors is
+an 8-byte header length, a JSON header and raw little-endian bytes.
 """
 import hashlib
 import json
+import math
 import struct
 import sys
 
@@ -41,7 +44,8 @@ def load_safetensors(path):
     return out, meta
 
 
-# The authors' modules (spec §2.1): no biases; every weight has a same-shape weight_mask buffer.
+# The authors' modules (spec §2.1, §2.2): no biases; every weight has a same-shape weight_mask
+# buffer. Parameters start at zero: every one of them is overwritten by load_state_dict.
 class Embed(nn.Module):
     def __init__(self, d_vocab, d_emb):
         super().__init__()
@@ -85,6 +89,83 @@ class OnlyMLP(nn.Module):
         return self.unembed(self.outproj(F.relu(z)))
 
 
+class Attention(nn.Module):
+    """Nanda's attention with one head (i = 1) and the authors' masks: causal, scaled by 1/√d_head."""
+
+    def __init__(self, d_model, d_head, n_ctx):
+        super().__init__()
+        self.W_K = nn.Parameter(torch.zeros(1, d_head, d_model))
+        self.W_Q = nn.Parameter(torch.zeros(1, d_head, d_model))
+        self.W_V = nn.Parameter(torch.zeros(1, d_head, d_model))
+        self.W_O = nn.Parameter(torch.zeros(d_model, d_head))
+        self.register_buffer("mask", torch.tril(torch.ones(n_ctx, n_ctx)))
+        for k in "KQV":
+            self.register_buffer(f"weight_mask{k}", torch.ones(1, d_head, d_model))
+        self.register_buffer("weight_maskO", torch.ones(d_model, d_head))
+        self.d_head = d_head
+
+    def forward(self, x):
+        k = torch.einsum("ihd,bpd->biph", self.W_K * self.weight_maskK, x)
+        q = torch.einsum("ihd,bpd->biph", self.W_Q * self.weight_maskQ, x)
+        v = torch.einsum("ihd,bpd->biph", self.W_V * self.weight_maskV, x)
+        scores = torch.einsum("biph,biqh->biqp", k, q)
+        n = x.shape[-2]
+        scores = torch.tril(scores) - 1e10 * (1 - self.mask[:n, :n])
+        attn = F.softmax(scores / math.sqrt(self.d_head), dim=-1)
+        z = torch.einsum("biph,biqp->biqh", v, attn)
+        z_flat = z.permute(0, 2, 1, 3).reshape(z.shape[0], n, -1)  # b i q h -> b q (i h)
+        return torch.einsum("df,bqf->bqd", self.W_O * self.weight_maskO, z_flat)
+
+
+class MLP(nn.Module):
+    def __init__(self, d_model, d_mlp):
+        super().__init__()
+        self.W_in = nn.Parameter(torch.zeros(d_mlp, d_model))
+        self.W_out = nn.Parameter(torch.zeros(d_model, d_mlp))
+        self.register_buffer("weight_mask_in", torch.ones(d_mlp, d_model))
+        self.register_buffer("weight_mask_out", torch.ones(d_model, d_mlp))
+
+    def forward(self, x):
+        h = F.relu(torch.einsum("md,bpd->bpm", self.W_in * self.weight_mask_in, x))
+        return torch.einsum("dm,bpm->bpd", self.W_out * self.weight_mask_out, h)
+
+
+class TransformerBlock(nn.Module):
+    def __init__(self, d_model, d_mlp, d_head, n_ctx):
+        super().__init__()
+        self.attn = Attention(d_model, d_head, n_ctx)
+        self.mlp = MLP(d_model, d_mlp)
+
+    def forward(self, x):
+        x = x + self.attn(x)
+        return x + self.mlp(x)
+
+
+class Transformer(nn.Module):
+    """No positional embedding, LayerNorm or biases; n_ctx = 2 (tokens a, b, no "=")."""
+
+    def __init__(self, p, d_model, d_mlp, d_head):
+        super().__init__()
+        self.embed = Embed(p, d_model)
+        self.blocks = nn.ModuleList([TransformerBlock(d_model, d_mlp, d_head, n_ctx=2)])
+        self.unembed = Unembed(p, d_model)
+
+    def forward(self, x):
+        x = self.embed(x)
+        for block in self.blocks:
+            x = block(x)
+        # the authors return logits[:, -1].unsqueeze(1) and train on model(data)[:, -1]: the same rows
+        return self.unembed(x)[:, -1]
+
+
+def build(p, m):
+    if m["name"] == "mlp":
+        return OnlyMLP(p, m["dEmb"], m["dModel"])
+    if m["name"] == "transformer":
+        return Transformer(p, m["dModel"], m["dMlp"], m["dHead"])
+    raise SystemExit(f"train_torch.py: model {m['name']!r} has no PyTorch version here (mlp, transformer)")
+
+
 def cross_entropy_high_precision(logits, labels):
     logprobs = F.log_softmax(logits.to(torch.float64), dim=-1)
     return -torch.gather(logprobs, index=labels[:, None], dim=-1).mean()
@@ -94,7 +175,7 @@ def main():
     spec = json.load(open(sys.argv[1]))
     torch.set_num_threads(1)
     state, meta = load_safetensors(spec["theta0"])
-    model = OnlyMLP(spec["p"], spec["dEmb"], spec["dModel"])
+    model = build(spec["p"], spec["model"])
     result = model.load_state_dict(state, strict=False)
     o = spec["optim"]
     opt = torch.optim.AdamW(model.parameters(), lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weightDecay"])
