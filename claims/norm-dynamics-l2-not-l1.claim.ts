@@ -57,6 +57,11 @@ export default defineClaim({
   assertion:
     `Final norms (mean of per-layer norms of the used weights, spec §3.4) relative to the base model's, per seed, for the ticket (keep ${KEEP}) and the L1- and L2-matched dense models: (1) L2 similar: mean |ln(L2 / L2_base)| < ln ${1 + TOLERANCE} (within ±${100 * TOLERANCE} %), one-sided t-test; (2) L1 different: mean |ln(L1 / L1_base)| > ln ${1 + TOLERANCE}, one-sided t-test, for the ticket signed (its L1 smaller). All six tests Holm-corrected, each p ≤ ${ALPHA}.`,
   undecidable,
+  // measured at ci on the native engine (2026-12-07) and at paper scale on tfjs-wasm (2026-12-02)
+  expectedFailure: (scale) =>
+    scale.name === 'ci'
+      ? { statements: { assertion: 'fails' }, why: 'the ticket parts hold, but the norm-matched dense models end with a sum of absolute weights as close to the base model\'s as their Euclidean norm is, so the different-norm statements are not shown for them' }
+      : null,
 
   async decide({ scale, runAll, base, ticket: ticketOf }) {
     const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));

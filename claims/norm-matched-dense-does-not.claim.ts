@@ -27,6 +27,11 @@ export default defineClaim({
   assertion:
     'For each control (dense θ0·r₁ matching the ticket\'s L1 norm, dense θ0·r₂ matching its L2 norm; global-norm ratios as in the paper), τ_control > τ_ticket by a one-sided paired t-test on log τ over seeds, Holm-corrected over the two controls, p ≤ 0.05. A control never reaching 95 % test accuracy counts at its lower bound τ > horizon / t_mem (conservative); one that never memorised has no τ and is left out of the test, named.',
   settings: ['mlp-add', 'transformer-add'],
+  // measured on the native engine, 2026-12-07 (on tfjs-wasm every transformer ticket generalised)
+  expectedFailure: (scale, setting) =>
+    scale.name === 'ci' && setting === 'transformer-add'
+      ? { statements: { assertion: 'fails' }, why: 'the transformer ticket of one seed does not reach the accuracy milestone within the ci ticket horizon (the same seed fails tickets-cut-tau there), so the ticket cannot be shown to generalise faster than its controls on every seed' }
+      : null,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 
   async decide({ scale, runAll, base, ticket: ticketOf }) {

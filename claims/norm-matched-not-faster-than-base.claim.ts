@@ -32,6 +32,11 @@ export default defineClaim({
   assertion:
     `For each control (dense θ0·r₁ matching the ticket's L1 norm, dense θ0·r₂ matching its L2 norm, keep ${KEEP}), trained for the base model's horizon: t_gen,control > ${MARGIN} × t_gen,base, by a one-sided paired t-test on ln(t_gen,control / t_gen,base) over seeds (non-inferiority, margin ${MARGIN}), Holm-corrected over the two controls, p ≤ 0.05. A control below 95 % test accuracy at its horizon counts at the horizon (conservative); every base run must generalise.`,
   settings: ['mlp-add', 'transformer-add'],
+  // measured at ci on the native engine, 2026-12-07, the first time this pair was decided at ci
+  expectedFailure: (scale, setting) =>
+    scale.name === 'ci' && setting === 'mlp-add'
+      ? { statements: { assertion: 'fails' }, why: 'at ci the norm-matched MLP controls\' t_gen is on average a little shorter than the base model\'s and varies too much over five seeds for non-inferiority at the claim\'s margin to be shown' }
+      : null,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no model generalises yet` : null),
 
   async decide({ scale, runAll, base }) {

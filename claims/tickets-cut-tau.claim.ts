@@ -35,9 +35,15 @@ export default defineClaim({
   // mlp-polynomial at ci (its paper horizon, 10 000 epochs): measured at that horizon on 2026-12-02,
   // seed 4's dense test MSE levels off above the milestone, so the dense run never groks
   expectedFailure: (scale, setting) =>
-    scale.name === 'ci' && setting === 'mlp-polynomial'
-      ? { statements: { assertion: 'fails' }, why: 'one dense polynomial run never reaches the MSE milestone within the authors\' 10 000 epochs (its test MSE levels off just above it), and the claim\'s rule counts a dense run that never groks against the claim' }
-      : null,
+    scale.name !== 'ci' ? null
+      : setting === 'mlp-polynomial'
+        ? { statements: { assertion: 'fails' }, why: 'one dense polynomial run never reaches the MSE milestone within the authors\' horizon (its test MSE levels off just above it), and the claim\'s rule counts a dense run that never groks against the claim' }
+        // measured on the native engine, 2026-12-07 (on tfjs-wasm transformer-add reproduced with
+        // every ticket generalising: the ticket of one seed sits near its horizon, and float32 drift
+        // decides which side)
+        : setting === 'transformer-add' || setting === 'mlp-x2y2'
+          ? { statements: { assertion: 'fails' }, why: 'the ticket of one seed does not generalise within the ci ticket horizon; a censored τ_ticket ranks worst, so the other four pairs, which all favour the ticket by a wide margin, cannot reach the claim\'s significance level on five seeds' }
+          : null,
   undecidable: (scale) =>
     scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model cannot grok, so τ_grok cannot be measured` : null,
 
