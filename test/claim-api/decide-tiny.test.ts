@@ -41,6 +41,9 @@ const pairs = await Promise.all(claimFiles.map(async (file) => {
 
 describe('claims decide on tiny runs', () => {
   process.env.GROK_CACHE = mkdtempSync(join(tmpdir(), 'grok-claims-'));
+  // in-process: a worker pool per runAll costs each worker a module load and an import-graph pass
+  // (~1–2 s), far more than a tiny run; the pool itself is tested in test/runs/pool.test.ts
+  process.env.GROK_WORKERS = '1';
   const reports: ClaimReport[] = [];
 
   it.each(pairs.flat())('%s on %s', async (file, settingName) => {
