@@ -53,7 +53,7 @@ elif m == "transformer":
         return torch.nn.functional.cross_entropy(r1 @ WU + H @ (Wout @ WU), y)
 elif m == "mnist-mlp":
     dIn, D, C = d["dIn"], d["dModel"], d["classes"]
-    X = torch.tensor(spec["x"]).reshape(-1, dIn); T = torch.tensor(spec["targets"]).reshape(-1, C)
+    X = torch.tensor(spec["x"], dtype=torch.float32).reshape(-1, dIn); T = torch.tensor(spec["targets"], dtype=torch.float32).reshape(-1, C)
     A1, A2, A3 = param(dIn, D), param(D, D), param(D, C)
     params = [A1, A2, A3]
 
