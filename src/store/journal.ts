@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { readSealedJson, sealedJsonBytes, sha256File } from './files.ts';
 import { sha256Hex } from './hash.ts';
-import { DONE_FILE, JOURNAL_FILE, relPath, walkFiles, type FileEntry } from './run-dir.ts';
+import { DONE_FILE, isSymlink, JOURNAL_FILE, relPath, walkFiles, type FileEntry } from './run-dir.ts';
 
 /**
  * The journal of a run being computed: `JOURNAL` in its private directory, a sealed JSON that
@@ -38,7 +38,7 @@ export async function readJournal(dir: string): Promise<JournalState> {
 
 export interface JournalDamage {
   path: string;
-  kind: 'missing' | 'corrupt';
+  kind: 'missing' | 'corrupt' | 'symlink';
   /** "<relative path>: <what is wrong>" */
   message: string;
 }
@@ -62,6 +62,10 @@ export async function checkJournal(dir: string, journal: JournalState): Promise<
   const shaOf = async (path: string) => (existsSync(path) ? sha256File(path).catch(() => null) : null);
   for (const [rel, sha] of Object.entries(journal.files)) {
     const path = join(dir, ...rel.split('/'));
+    if (isSymlink(path)) {
+      damaged.push({ path, kind: 'symlink', message: `${rel}: a symbolic link where the run's own file should be; the store writes none, so it is not followed or trusted` });
+      continue;
+    }
     const onDisk = await shaOf(path);
     const before = journal.writing[rel];
     if (rel in journal.writing && onDisk !== null) {

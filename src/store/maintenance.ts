@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptFileError, isTempFile, readJson, sha256File } from './files.ts';
@@ -39,9 +39,10 @@ export interface VerifyProblem {
    * missing: DONE (or the journal) lists it, it is gone. no-checksum: DONE has no checksums, or an
    * unfinished run has no journal (older code), so nothing in the run can be checked. unlisted: a
    * file DONE (or the journal) does not list (not trusted; repair deletes it). leftover-temp: the
-   * temp file of an interrupted write (repair deletes it).
+   * temp file of an interrupted write (repair deletes it). symlink: a symbolic link where the store
+   * wrote a file (the store writes none), never followed (repair removes the run).
    */
-  kind: 'corrupt' | 'missing' | 'no-checksum' | 'unlisted' | 'missing-config' | 'key-mismatch' | 'leftover-temp';
+  kind: 'corrupt' | 'missing' | 'symlink' | 'no-checksum' | 'unlisted' | 'missing-config' | 'key-mismatch' | 'leftover-temp';
   message: string;
 }
 
@@ -237,6 +238,17 @@ async function verifyRun(r: RunDir, report: VerifyReport): Promise<VerifyProblem
   return problems;
 }
 
+/** "metrics.json: a symbolic link (to /x/y), …": where it points, as far as it can be read. */
+function symlinkMessage(path: string, rel: string): string {
+  let target = 'unreadable';
+  try {
+    target = readlinkSync(path);
+  } catch {
+    /* removed meanwhile */
+  }
+  return `${rel}: a symbolic link (to ${target}) where the run's own file should be; the store writes none, so it is not followed or trusted`;
+}
+
 async function checkManifest(
   dir: string,
   manifest: Record<string, string>,
@@ -250,7 +262,8 @@ async function checkManifest(
     const rel = relPath(dir, f.path);
     onDisk.add(rel);
     report.files++;
-    if (!(rel in manifest)) problem(f.path, 'unlisted', `${rel}: not among the files ${by} lists for this finished run`);
+    if (f.symlink) problem(f.path, 'symlink', symlinkMessage(f.path, rel));
+    else if (!(rel in manifest)) problem(f.path, 'unlisted', `${rel}: not among the files ${by} lists for this finished run`);
     else if ((await sha256File(f.path)) !== manifest[rel]) {
       problem(f.path, 'corrupt', `${rel}: its sha256 differs from the one ${by} recorded when the run finished (edited or damaged)`);
     }

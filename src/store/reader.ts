@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CorruptFileError, isTempFile, readJson, readSealedJson, RUN_STORE_ADVICE, sha256File } from './files.ts';
-import { checkName, checkpointPath, DONE_FILE, inRun, relPath, RESUME_FILE } from './run-dir.ts';
+import { checkName, checkpointPath, DONE_FILE, inRun, isSymlink, relPath, RESUME_FILE } from './run-dir.ts';
 import { readTensors, TENSOR_EXT, type TensorRecord } from './safetensors.ts';
 
 /**
@@ -68,6 +68,9 @@ export function readerOf(dir: string, manifest: () => Promise<Record<string, str
   const abs = resolve(dir);
   /** The sha256 a file must have; undefined without a manifest. */
   const expectedSha = async (path: string): Promise<string | undefined> => {
+    if (isSymlink(path)) {
+      throw new CorruptFileError(path, `a symbolic link in a ${by.run}, where its own file should be; the store writes none, so it is not followed or trusted`, RUN_STORE_ADVICE);
+    }
     const files = await manifest();
     if (!files) return undefined;
     const sha = files[relPath(abs, path)];

@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { CorruptFileError, RUN_STORE_ADVICE } from './files.ts';
@@ -24,6 +25,15 @@ export const JOURNAL_FILE = 'JOURNAL';
 export const RESUME_FILE = `resume${TENSOR_EXT}`;
 /** Files only the store writes. */
 export const RESERVED = new Set([CONFIG_FILE, DONE_FILE, JOURNAL_FILE, RESUME_FILE]);
+
+/** Whether `path` is a symbolic link (false when absent); the store never writes one, so one is never followed. */
+export function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
 
 export function checkName(name: string, what: string): void {
   const ok =
@@ -55,6 +65,8 @@ export interface FileEntry {
   name: string;
   size: number;
   mtimeMs: number;
+  /** A symbolic link, never followed: the store writes none, so one in a run is not the run's and may point anywhere. */
+  symlink?: true;
 }
 
 /**
@@ -74,6 +86,7 @@ export async function walkFiles(dir: string, opts: { dotFiles?: boolean } = {}):
     if (e.name.startsWith('.') && !opts.dotFiles) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await walkFiles(p, opts)));
+    else if (e.isSymbolicLink()) out.push({ path: p, name: e.name, size: 0, mtimeMs: 0, symlink: true });
     else if (e.isFile()) {
       try {
         const st = await stat(p);

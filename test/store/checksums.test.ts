@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -133,6 +133,23 @@ describe('checksums of a finished run', () => {
     expect(existsSync(temp) || existsSync(extra)).toBe(false);
     expect(await get()).toEqual(first);
     expect((await store.verify()).problems).toEqual([]);
+  });
+
+  it('a metrics.json replaced by a symbolic link is reported as a link, not as missing, and never followed', async () => {
+    const { store, dir, key, get } = await finished(7);
+    const path = join(dir, 'metrics.json');
+    // a link to an identical copy: following it would pass the checksum, so the link itself must be refused
+    const copy = join(base, 'metrics-copy.json');
+    writeFileSync(copy, readFileSync(path));
+    rmSync(path);
+    symlinkSync(copy, path);
+    const err = await caught(get());
+    expect(err.path).toBe(path);
+    expect(err.reason).toMatch(/symbolic link/);
+    const report = await store.verify();
+    expect(report.problems.map((p) => [p.kind, p.path])).toEqual([['symlink', path]]);
+    expect(report.problems[0].message).toContain(copy);
+    expect((await store.verify({ repair: true })).removedRuns).toEqual([key]);
   });
 });
 
