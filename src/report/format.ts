@@ -93,6 +93,15 @@ export function verdictCounts(verdicts: Verdict[]): { verdict: Verdict; count: n
 
 type Statistic = ClaimReport['statistics'][number];
 
+/** A statistic's value with its interval, if it has one: "2.64 (95 % CI 1.90–∞)"; an open bound reads ∞ or −∞. */
+export function formatEffect(s: Pick<Statistic, 'value' | 'interval'>): string {
+  const v = formatNumber(s.value);
+  if (!s.interval) return v;
+  const { lo, hi, level } = s.interval;
+  const bound = (b: number | null, open: string) => (b === null ? open : formatNumber(b));
+  return `${v} (${Math.round(level * 100)} % CI ${bound(lo, '−∞')}–${bound(hi, '∞')})`;
+}
+
 /**
  * The numbers of a claim the summary table shows: the decisive test (of several, the one with the
  * largest p-value, since every one must hold) and the effect size. Without roles, the first

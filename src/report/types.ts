@@ -47,9 +47,7 @@ export interface ClaimReport {
   paperRef: string;         // e.g. '§3.2, Fig. 1 and Fig. 2a'
   assertion: string;        // the assertion in plain words, e.g. 'one-sided Wilcoxon signed-rank p ≤ 0.05 and median τ_dense/τ_ticket ≥ 2'
   verdict: Verdict; reason?: string;
-  /** role (added): 'test' is a decision statistic with its p-value, 'effect' the effect size; the
-   * summary table shows the test with the largest p (it decides the verdict) and the effect. */
-  statistics: { name: string; value: number | null; pValue?: number | null; detail?: string; role?: 'test' | 'effect' | 'both' }[];
+  statistics: Statistic[];
   seedTable: { columns: string[]; rows: (string | number | null)[][] };
   figures: FigureInput[];
   /** backend (added): the backend id the run was keyed with, so staleness can recompute its key. */
@@ -66,6 +64,25 @@ export interface ClaimReport {
   statements?: { id: string; name: string; state: 'holds' | 'fails' | 'undecided'; detail?: string }[];
   /** added: the reviewed failure this outcome was judged against: the statements expected not to hold, and why. */
   expectedFailure?: { statements: Record<string, 'fails' | 'undecided'>; why: string };
+}
+
+/**
+ * A statistic a claim reports. role (added): 'test' is a decision statistic with its p-value,
+ * 'effect' the effect size; the summary table shows the test with the largest p (it decides the
+ * verdict) and the effect.
+ */
+export interface Statistic {
+  name: string; value: number | null; pValue?: number | null; detail?: string; role?: 'test' | 'effect' | 'both';
+  /** added: the effect's interval over seeds (a bound is null where censoring leaves it open). */
+  interval?: StatisticInterval;
+}
+
+export interface StatisticInterval {
+  lo: number | null; hi: number | null;
+  /** e.g. 0.95 */
+  level: number;
+  /** how it was computed, in words, e.g. "exact Wilcoxon signed-rank interval of the Hodges–Lehmann estimate" */
+  method: string;
 }
 
 export interface OutcomeStamp {
