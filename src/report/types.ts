@@ -75,6 +75,22 @@ export interface Statistic {
   name: string; value: number | null; pValue?: number | null; detail?: string; role?: 'test' | 'effect' | 'both';
   /** added: the effect's interval over seeds (a bound is null where censoring leaves it open). */
   interval?: StatisticInterval;
+  /** added: how the value reads in words (a ratio: "τ 38× shorter"); absent, it is a plain number. */
+  reads?: EffectReading;
+  /** added: the id of the statement this statistic decides, so a failed verdict shows the failing statement's number. */
+  statement?: string;
+}
+
+/**
+ * A ratio effect in words: a value r ≥ 1 reads "<quantity> r× <above>", a value r < 1 reads
+ * "<quantity> (1/r)× <below>", e.g. τ_dense/τ_ticket = 38 with { quantity: 'τ', above: 'shorter',
+ * below: 'longer' } reads "τ 38× shorter". Without the words it reads "<quantity> r×".
+ */
+export interface EffectReading {
+  kind: 'ratio';
+  quantity: string;
+  above?: string;
+  below?: string;
 }
 
 export interface StatisticInterval {
