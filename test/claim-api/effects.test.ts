@@ -4,7 +4,9 @@ import type { Claim, ClaimContext } from '../../src/claims/define.ts';
 import { SCALES } from '../../src/config/scale.ts';
 import { getSetting, settingAt, type SettingRun } from '../../src/config/settings.ts';
 import type { RunConfig } from '../../src/config/schema.ts';
+import { checkOutcome } from '../../src/claims/outcome.ts';
 import { formatEffect, keyNumbers } from '../../src/report/format.ts';
+import { claimReportSchema } from '../../src/report/schema.ts';
 import type { RunResult } from '../../src/runs/execute.ts';
 
 /** A run as the claims see it: milestones and a two-point log. */
@@ -51,6 +53,11 @@ describe('claims report their effect as a ratio with its interval over seeds', (
     expect(effect.interval!.hi).toBeCloseTo(Math.exp(Math.max(...logs, censoredLog)), 6);
     expect(effect.detail).toContain('1 of 5 pairs censored');
     expect(formatEffect(effect)).toMatch(/^τ \d+× shorter \(93\.8 % CI ≤ \d+×\)$/);
+    // the outcome check and the stored schema keep how it reads (zod drops keys it does not know)
+    const checked = checkOutcome(out);
+    expect(checked.ok && checked.outcome.statistics.find((s) => s.role === 'effect')).toEqual(effect);
+    const stored = claimReportSchema.safeParse({ id: 'tickets-cut-tau', title: 't', paperQuote: 'q', paperRef: 'r', assertion: 'a', verdict: 'reproduced', scale: 'ci', runs: [], figures: [], seedTable: { columns: [], rows: [] }, statistics: [effect, { name: 'linked', value: 1, statement: 'assertion' }] });
+    expect(stored.success && stored.data.statistics).toEqual([effect, { name: 'linked', value: 1, statement: 'assertion' }]);
   });
 
   it('controls against the ticket (norm-matched, claim 2): one ratio per control, a censored control open above', async () => {
