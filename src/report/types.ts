@@ -38,6 +38,8 @@ export interface FigureInput {
     x2?: string;
   };
   censoredNote?: string; // e.g. "▲ = never reached within 8000 epochs"
+  /** added, curves: epochs marked by a vertical rule and a label, e.g. t_mem and t_gen (of one arm: `series`, its colour value). */
+  milestones?: { x: number; label: string; series?: string }[];
 }
 
 export interface ClaimReport {
