@@ -102,8 +102,8 @@ export default defineClaim({
         : `critical ratio k = ${kCrit.toFixed(2)} (${located ? 'within' : 'outside'} ${PAPER_K} ± ${TOLERANCE})`;
     const nineText = `k = ${FAIL_K}: ${failAtNine}/${atFail.runs.length} sweep seeds generalised (need 0; final test acc ${atFail.runs.map(finalAcc).join(', ')})`;
     const sweepStats = [
-      { name: `critical pruning ratio k (paper ${PAPER_K}, tolerance ±${TOLERANCE})`, value: kCrit, detail: kCrit === null ? 'below the sweep' : hitCeiling ? 'lower bound: the scan reached its end' : `last ratio before the first failure; sweep seeds ${sweepSeeds.join(', ')}`, role: 'effect' as const },
-      { name: `sweep seeds that generalised at k = ${FAIL_K}`, value: failAtNine, detail: `of ${atFail.runs.length} (the paper: test accuracy drops dramatically)` },
+      { name: `critical pruning ratio k (paper ${PAPER_K}, tolerance ±${TOLERANCE})`, value: kCrit, detail: kCrit === null ? 'below the sweep' : hitCeiling ? 'lower bound: the scan reached its end' : `last ratio before the first failure; sweep seeds ${sweepSeeds.join(', ')}`, role: 'effect' as const, statement: 'critical-ratio-located' },
+      { name: `sweep seeds that generalised at k = ${FAIL_K}`, value: failAtNine, detail: `of ${atFail.runs.length} (the paper: test accuracy drops dramatically)`, statement: 'high-ratio-fails' },
     ];
     const locatedStatement: Statement = { id: 'critical-ratio-located', name: `critical ratio within ${PAPER_K} ± ${TOLERANCE}`, state: located ? 'holds' : 'fails', value: kCrit, detail: locText };
     const nineStatement: Statement = { id: 'high-ratio-fails', name: `no sweep seed generalises at k = ${FAIL_K}`, state: failAtNine === 0 ? 'holds' : 'fails', value: failAtNine, detail: nineText };
@@ -138,8 +138,8 @@ export default defineClaim({
       reason: `${locText}; ${nineText}; at k = ${k} without weight decay ${sT}/${tickets.length} tickets vs ${sD}/${denseNoWd.length} dense models reached 95 % test accuracy (seeds ${scale.seeds.join(', ')}): Fisher p = ${test.pValue.toPrecision(3)} (need ≤ ${ALPHA}). ${sweepText}`,
       statistics: [
         ...sweepStats,
-        { name: `WD-0 tickets at k = ${k} that generalised`, value: sT, detail: `of ${tickets.length}` },
-        { name: 'WD-0 dense models that generalised', value: sD, pValue: test.pValue, detail: `of ${denseNoWd.length}; one-sided Fisher exact test`, role: 'test' },
+        { name: `WD-0 tickets at k = ${k} that generalised`, value: sT, detail: `of ${tickets.length}`, statement: 'ticket-beats-dense' },
+        { name: 'WD-0 dense models that generalised', value: sD, pValue: test.pValue, detail: `of ${denseNoWd.length}; one-sided Fisher exact test`, role: 'test', statement: 'ticket-beats-dense' },
       ],
       seedTable: {
         columns,

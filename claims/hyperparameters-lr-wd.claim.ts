@@ -1,4 +1,5 @@
 import { tauLowerBound } from '../src/claims/compare.ts';
+import { ratioEffect, ratioStatistic, tauBounded, tauShorter } from '../src/claims/effects.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedTau } from '../src/claims/figures.ts';
 import type { Scale } from '../src/config/scale.ts';
@@ -93,7 +94,7 @@ export default defineClaim({
           pT = pWilcoxon;
         }
       }
-      return { fast, slow, what, fastCensored, slowCensored: s.filter((r) => r.milestones.tauGrok === null).length, meanLogRatio, pT, pWilcoxon };
+      return { fast, slow, what, fastCensored, slowCensored: s.filter((r) => r.milestones.tauGrok === null).length, meanLogRatio, pT, pWilcoxon, effect: ratioEffect(s, f, tauBounded) };
     });
     const pHolm = holm(rows.map((r) => r.pT));
     const passed = rows.every((r, i) => r.fastCensored === 0 && pHolm[i] <= ALPHA && r.meanLogRatio > 0);
@@ -107,9 +108,9 @@ export default defineClaim({
       passed,
       reason,
       statistics: [
-        ...rows.map((r, i) => ({
-          name: `${r.what}: mean log(τ_before / τ_after)`, value: r.meanLogRatio, pValue: pHolm[i], role: 'both' as const,
-          detail: `one-sided paired t-test on log τ, Holm-adjusted over 3 (raw ${fmtP(r.pT)}); Wilcoxon p = ${fmtP(r.pWilcoxon)}; ${r.slowCensored} slower censored, ${r.fastCensored} faster censored`,
+        ...rows.map((r, i) => ratioStatistic(`${r.what}: τ_before / τ_after`, r.effect, tauShorter(), {
+          pValue: pHolm[i], role: 'both',
+          detail: `geometric mean ${Math.exp(r.meanLogRatio).toFixed(2)}×; one-sided paired t-test on log τ, Holm-adjusted over 3 (raw ${fmtP(r.pT)}); Wilcoxon p = ${fmtP(r.pWilcoxon)}`,
         })),
         { name: 'main setting (lr 1e-3, WD 1): runs that generalise', value: mainGrokked, detail: `of ${main.length}; App. M reports NaN (none)` },
       ],

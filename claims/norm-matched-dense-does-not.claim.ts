@@ -1,4 +1,5 @@
 import { ticketBeatsControls } from '../src/claims/compare.ts';
+import { ratioStatistic, tauShorter } from '../src/claims/effects.ts';
 import { normMatchedJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, metricCurves, pairedTau } from '../src/claims/figures.ts';
@@ -55,7 +56,10 @@ export default defineClaim({
       passed: r.passed,
       reason: r.reason,
       statistics: r.comparisons.flatMap((c) => [
-        { name: `${c.name}: mean log(τ_control / τ_ticket)`, value: c.meanLogRatio, pValue: c.pHolm, detail: `one-sided paired t-test on log τ, Holm-adjusted (raw ${c.pT.toPrecision(3)}); Wilcoxon p = ${c.pWilcoxon.toPrecision(3)}; ${c.censored} censored`, role: 'both' as const },
+        ratioStatistic(`${c.name}: τ / τ_ticket`, c.effect, tauShorter('ticket τ'), {
+          pValue: c.pHolm, role: 'both',
+          detail: `geometric mean ${Math.exp(c.meanLogRatio).toFixed(2)}× over the seeds tested; one-sided paired t-test on log τ, Holm-adjusted (raw ${c.pT.toPrecision(3)}); Wilcoxon p = ${c.pWilcoxon.toPrecision(3)}`,
+        }),
       ]),
       seedTable: {
         columns: ['seed', 'τ ticket', 'τ L1-matched', 'τ L2-matched', 'r₁', 'r₂', 'τ dense'],

@@ -1,4 +1,5 @@
 import { normMatchedJobs } from '../src/claims/arms.ts';
+import { ratioStatistic, tGenLonger } from '../src/claims/effects.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { versusBase } from '../src/claims/versus-base.ts';
@@ -52,10 +53,9 @@ export default defineClaim({
     return {
       passed: r.passed,
       reason: r.reason,
-      statistics: r.comparisons.map((c) => ({
-        name: `${c.name}: geometric mean t_gen,control / t_gen,base${c.censored ? ' (lower bound)' : ''}`, value: c.ratio, pValue: c.pHolm,
-        detail: `non-inferiority, margin ${MARGIN}: one-sided paired ${c.test === 't' ? 't-test' : 'signed-rank test'} on ln t_gen, Holm-adjusted (raw ${c.p.toPrecision(3)}); ${c.censored} censored at the horizon${c.neverMemorised.length ? `; never memorised: seeds ${c.neverMemorised.join(', ')}` : ''}`,
-        role: 'both' as const,
+      statistics: r.comparisons.map((c) => ratioStatistic(`${c.name}: t_gen / t_gen,base`, c.effect, tGenLonger(), {
+        pValue: c.pHolm, role: 'both',
+        detail: `geometric mean ${c.censored ? '≥ ' : ''}${c.ratio.toFixed(2)}×; non-inferiority, margin ${MARGIN}: one-sided paired ${c.test === 't' ? 't-test' : 'signed-rank test'} on ln t_gen, Holm-adjusted (raw ${c.p.toPrecision(3)})${c.neverMemorised.length ? `; never memorised: seeds ${c.neverMemorised.join(', ')}` : ''}`,
       })),
       seedTable: {
         columns: ['seed', 't_gen base', 't_gen L1-matched', 't_gen L2-matched', 't_mem base', 't_mem L1-matched', 't_mem L2-matched', 'horizon'],

@@ -1,4 +1,5 @@
 import { ticketBeatsControls } from '../src/claims/compare.ts';
+import { ratioStatistic, tauShorter } from '../src/claims/effects.ts';
 import { paiJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedTau } from '../src/claims/figures.ts';
@@ -43,9 +44,9 @@ export default defineClaim({
     return {
       passed: r.passed,
       reason: r.reason,
-      statistics: r.comparisons.map((c) => ({
-        name: `${c.name}: mean log(τ_PaI / τ_ticket)`, value: c.meanLogRatio, pValue: c.pHolm,
-        detail: `one-sided paired t-test on log τ, Holm-adjusted (raw ${c.pT.toPrecision(3)}); Wilcoxon p = ${c.pWilcoxon.toPrecision(3)}; ${c.censored} censored`, role: 'both' as const,
+      statistics: r.comparisons.map((c) => ratioStatistic(`${c.name}: τ / τ_ticket`, c.effect, tauShorter('ticket τ'), {
+        pValue: c.pHolm, role: 'both',
+        detail: `geometric mean ${Math.exp(c.meanLogRatio).toFixed(2)}× over the seeds tested; one-sided paired t-test on log τ, Holm-adjusted (raw ${c.pT.toPrecision(3)}); Wilcoxon p = ${c.pWilcoxon.toPrecision(3)}`,
       })),
       seedTable: {
         columns: ['seed', 'τ ticket', ...PAI_SCORERS.map((s) => `τ ${s}`), ...PAI_SCORERS.map((s) => `final test acc ${s}`)],

@@ -1,4 +1,5 @@
 import { paiJobs } from '../src/claims/arms.ts';
+import { ratioStatistic, tGenLonger } from '../src/claims/effects.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { versusBase } from '../src/claims/versus-base.ts';
@@ -45,10 +46,9 @@ export default defineClaim({
       passed: r.passed,
       reason: r.reason,
       statistics: [
-        ...r.comparisons.map((c) => ({
-          name: `${c.name}: geometric mean t_gen,PaI / t_gen,base${c.censored ? ' (lower bound)' : ''}`, value: c.ratio, pValue: c.pHolm,
-          detail: `one-sided paired ${c.test === 't' ? 't-test' : 'signed-rank test'} on ln t_gen, Holm-adjusted (raw ${c.p.toPrecision(3)}); ${c.censored} censored at the horizon${c.neverMemorised.length ? `; never memorised (counted censored): seeds ${c.neverMemorised.join(', ')}` : ''}`,
-          role: 'both' as const,
+        ...r.comparisons.map((c) => ratioStatistic(`${c.name}: t_gen / t_gen,base`, c.effect, tGenLonger(), {
+          pValue: c.pHolm, role: 'both',
+          detail: `geometric mean ${c.censored ? '≥ ' : ''}${c.ratio.toFixed(2)}×; one-sided paired ${c.test === 't' ? 't-test' : 'signed-rank test'} on ln t_gen, Holm-adjusted (raw ${c.p.toPrecision(3)})${c.neverMemorised.length ? `; never memorised (counted censored): seeds ${c.neverMemorised.join(', ')}` : ''}`,
         })),
         ...pai.filter((a) => a !== random).map((a) => ({ name: `${a.name}: seeds generalising strictly later than random`, value: vsRandom(a), detail: `of ${a.runs.length} (descriptive; both censored counts as a tie)` })),
       ],

@@ -1,6 +1,8 @@
 import type { RunResult } from '../runs/execute.ts';
 import { holm } from '../stats/holm.ts';
 import { pairedTTest, pairedWilcoxon } from '../stats/paired.ts';
+import type { RatioEffect } from '../stats/hodges-lehmann.ts';
+import { ratioEffect, tauBounded } from './effects.ts';
 
 /**
  * "The grokking ticket beats each control" (claims 2 and 3), decided per control by a one-sided
@@ -17,6 +19,10 @@ import { pairedTTest, pairedWilcoxon } from '../stats/paired.ts';
  * would be a number the run never measured, counting for or against the ticket by chance): such
  * pairs are left out of the τ test and named in `neverMemorised`; an arm with no pair left is not
  * shown slower (p = 1).
+ *
+ * The effect reported is τ_control / τ_ticket over every seed (effects.ts): the Hodges–Lehmann
+ * ratio with its exact interval, censored τ at their bound with the side they can move open, and
+ * a control that never memorised kept as a pair open on both sides (its τ has no bound).
  */
 export interface ControlArm {
   name: string;
@@ -35,6 +41,8 @@ export interface ControlComparison {
   pT: number;
   pHolm: number;
   pWilcoxon: number;
+  /** τ_control / τ_ticket over all seeds: Hodges–Lehmann ratio and its exact interval. */
+  effect: RatioEffect;
 }
 
 /** τ, or for a run that memorised but never generalised the bound horizon / t_mem; null without t_mem. */
@@ -64,7 +72,8 @@ export function ticketBeatsControls(ticket: RunResult[], controls: ControlArm[],
     }
     const pWilcoxon = used.length ? pairedWilcoxon(tau, ticketUsed, { alternative: 'greater', censored: 'higher' }).pValue : 1;
     const meanLogRatio = used.length ? logRatios.reduce((a, b) => a + b, 0) / logRatios.length : Number.NaN;
-    return { name: c.name, tau, tauBound, censored: tau.filter((t) => t === null).length, neverMemorised, meanLogRatio, pT: Number.isNaN(pT) ? pWilcoxon : pT, pWilcoxon };
+    const effect = ratioEffect(c.runs, ticket, tauBounded);
+    return { name: c.name, tau, tauBound, censored: tau.filter((t) => t === null).length, neverMemorised, meanLogRatio, pT: Number.isNaN(pT) ? pWilcoxon : pT, pWilcoxon, effect };
   });
   const adjusted = holm(rows.map((r) => r.pT));
   const comparisons: ControlComparison[] = rows.map((r, i) => ({ ...r, pHolm: adjusted[i] }));

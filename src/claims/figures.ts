@@ -39,12 +39,26 @@ export function accuracyCurves(id: string, title: string, arms: Arm[], caption?:
     }
   }
   return {
-    id, title, kind: 'curves', data, caption,
+    id, title, kind: 'curves', data, caption, milestones: milestoneMarks(arms),
     encoding: {
       x: 'epoch', y: 'accuracy', color: 'series', detail: 'seed', xScale: 'log', xTitle: 'epoch (log)', yTitle: opts.testOnly ? 'test accuracy' : 'accuracy', colorTitle: 'run', yDomain: [0, 1],
       ...(opts.testOnly ? {} : { dash: 'split', dashTitle: 'split' }),
     },
   };
+}
+
+/**
+ * Each arm's median t_mem and t_gen over its seeds, as marks on its curves (in the arm's colour).
+ * A median of seeds of which half or more never reached the milestone is not a time the curves
+ * show, so it is left unmarked.
+ */
+export function milestoneMarks(arms: Arm[]): { x: number; label: string; series: string }[] {
+  return arms.flatMap((arm) => (['tMem', 'tGen'] as const).flatMap((k) => {
+    const reached = arm.runs.map((r) => r.milestones[k]).filter((t): t is number => t !== null).sort((a, b) => a - b);
+    if (!reached.length || reached.length * 2 <= arm.runs.length) return [];
+    const m = reached.length % 2 ? reached[reached.length >> 1] : (reached[reached.length / 2 - 1] + reached[reached.length / 2]) / 2;
+    return [{ x: Math.max(1, m), label: k === 'tMem' ? 't_mem' : 't_gen', series: arm.name }];
+  }));
 }
 
 /** One point per seed per arm, joined by seed; a censored milestone is drawn at the horizon. */

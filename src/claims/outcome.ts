@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { figureSchema, intervalSchema, statementRecordSchema } from '../report/schema.ts';
+import { figureSchema, intervalSchema, readingSchema, statementRecordSchema } from '../report/schema.ts';
 import type { ClaimReport, Verdict } from '../report/types.ts';
 import { allHold, type Statement, type StatementState } from './statements.ts';
 
@@ -59,7 +59,7 @@ const outcomeSchema = z.object({
   statements: z.array(statementSchema).min(1, 'a claim makes at least one statement').optional(),
   passed: z.boolean().optional(),
   reason: z.string().min(1, 'a reason is required'),
-  statistics: z.array(z.object({ name: z.string(), value: z.union([anyNumber, z.null()]), pValue: pValue.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional(), interval: intervalSchema.optional() })),
+  statistics: z.array(z.object({ name: z.string(), value: z.union([anyNumber, z.null()]), pValue: pValue.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional(), interval: intervalSchema.optional(), reads: readingSchema.optional(), statement: z.string().optional() })),
   seedTable: z.object({ columns: z.array(z.string()), rows: z.array(z.array(cell)) }),
   figures: z.array(figureSchema),
   choices: z.array(z.object({ item: z.string(), choice: z.string() })).optional(),

@@ -21,9 +21,9 @@ export interface Statement {
   detail: string;
 }
 
-/** The claim's statistics lines: one per statement, its state first. */
+/** The claim's statistics lines: one per statement, its state first, linked to it by id (so a failed verdict shows its own). */
 export const statementStatistics = (statements: Statement[]) =>
-  statements.map((s) => ({ name: `${s.name} — ${s.state}`, value: s.value, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}), detail: s.detail, role: 'test' as const }));
+  statements.map((s) => ({ name: `${s.name} — ${s.state}`, value: s.value, ...(s.pValue !== undefined ? { pValue: s.pValue } : {}), detail: s.detail, role: 'test' as const, statement: s.id }));
 
 export const allHold = (statements: Statement[]): boolean => statements.length > 0 && statements.every((s) => s.state === 'holds');
 

@@ -2,6 +2,8 @@ import type { RunResult } from '../runs/execute.ts';
 import { holm } from '../stats/holm.ts';
 import { pairedTTest, pairedWilcoxon } from '../stats/paired.ts';
 import type { ControlArm } from './compare.ts';
+import type { RatioEffect } from '../stats/hodges-lehmann.ts';
+import { ratioEffect, tGenBounded } from './effects.ts';
 
 /**
  * Controls against the base (dense) model on t_gen, the epoch test accuracy first exceeds 95 %:
@@ -36,6 +38,8 @@ export interface BaseComparison {
   p: number;
   pHolm: number;
   test: 't' | 'signed-rank';
+  /** t_gen,control / t_gen,base over seeds: Hodges–Lehmann ratio and its exact interval (censored at the horizon, open above). */
+  effect: RatioEffect;
 }
 
 export interface BaseOptions {
@@ -73,6 +77,7 @@ export function versusBase(dense: RunResult[], controls: ControlArm[], opts: Bas
       name: c.name, tGen, tGenBound: bound, censored: tGen.filter((t) => t === null).length,
       neverMemorised: c.runs.filter((r) => r.milestones.tMem === null).map((r) => r.config.data.seed),
       ratio: Math.exp(logRatios.reduce((a, b) => a + b, 0) / logRatios.length), p, test,
+      effect: ratioEffect(c.runs, dense, tGenBounded),
     };
   });
   const adjusted = holm(rows.map((r) => r.p));

@@ -13,7 +13,7 @@ import { configSummary, findRun, runState } from './cache.ts';
 import { UsageError } from './errors.ts';
 
 /** Train and test curves of one logged quantity, epoch on a log axis (epoch 0 drawn at 1) as in the report. */
-function curves(log: RunLog, which: 'Acc' | 'Loss', title: string): FigureInput {
+function curves(log: RunLog, which: 'Acc' | 'Loss', title: string, marks: FigureInput['milestones'] = []): FigureInput {
   const y = which === 'Acc' ? 'accuracy' : 'loss';
   const data: Record<string, unknown>[] = [];
   for (const i of thinLogSpaced(log.epochs, 400)) {
@@ -22,7 +22,7 @@ function curves(log: RunLog, which: 'Acc' | 'Loss', title: string): FigureInput 
     data.push({ epoch, [y]: log[`test${which}`][i], split: 'test' });
   }
   return {
-    id: y, title, kind: 'curves', data,
+    id: y, title, kind: 'curves', data, milestones: marks,
     encoding: { x: 'epoch', y, color: 'split', xScale: 'log', xTitle: 'epoch (log)', yTitle: which === 'Acc' ? y : `${y} (log)`, yScale: which === 'Acc' ? 'linear' : 'log', colorTitle: 'split' },
   };
 }
@@ -31,9 +31,14 @@ function curves(log: RunLog, which: 'Acc' | 'Loss', title: string): FigureInput 
 export function runCurvesSpec(key: string, config: RunConfig, log: RunLog): TopLevelSpec {
   const m = milestones(log, tasks.get(config.data.task).milestone);
   const never = `never (> ${m.horizon})`;
+  // t_mem on the train curve, t_gen on the test curve, in their colours (epoch 0 is drawn at 1)
+  const marks = [
+    ...(m.tMem !== null ? [{ x: Math.max(1, m.tMem), label: `t_mem ${m.tMem}`, series: 'train' }] : []),
+    ...(m.tGen !== null ? [{ x: Math.max(1, m.tGen), label: `t_gen ${m.tGen}`, series: 'test' }] : []),
+  ];
   const specs = [
-    toVegaLite(curves(log, 'Acc', `accuracy: t_mem ${m.tMem ?? never}, t_gen ${m.tGen ?? never}, τ_grok ${m.tauGrok?.toFixed(2) ?? 'censored'}`)),
-    toVegaLite(curves(log, 'Loss', 'loss')),
+    toVegaLite(curves(log, 'Acc', `accuracy: t_mem ${m.tMem ?? never}, t_gen ${m.tGen ?? never}, τ_grok ${m.tauGrok?.toFixed(2) ?? 'censored'}`, marks)),
+    toVegaLite(curves(log, 'Loss', 'loss', marks)),
   ];
   const { $schema, config: look } = specs[0] as unknown as Record<string, unknown>;
   const inner = specs.map((s) => {

@@ -93,25 +93,90 @@ export function verdictCounts(verdicts: Verdict[]): { verdict: Verdict; count: n
 
 type Statistic = ClaimReport['statistics'][number];
 
-/** A statistic's value with its interval, if it has one: "2.64 (95 % CI 1.90–∞)"; an open bound reads ∞ or −∞. */
-export function formatEffect(s: Pick<Statistic, 'value' | 'interval'>): string {
-  const v = formatNumber(s.value);
+/** A confidence level as a percentage, one decimal where it has one: 0.95 → "95", 0.9375 → "93.8". */
+export function formatLevel(level: number): string {
+  return String(Number((level * 100).toFixed(1)));
+}
+
+/** Three significant digits: an effect is read, not recomputed (the detail and results.json keep more). */
+function effectNumber(v: number | null): string {
+  if (v === null || Number.isNaN(v)) return MISSING;
+  if (!Number.isFinite(v) || (Number.isInteger(v) && Math.abs(v) < 1e9)) return formatNumber(v);
+  const a = Math.abs(v);
+  if (a >= 1e6 || (a > 0 && a < 1e-3)) return v.toExponential(1);
+  return String(Number(v.toPrecision(3)));
+}
+
+/** A ratio ≥ 1: whole numbers from 10 up (38×), else two significant digits (3.4×, 1.0×). */
+function ratioNumber(r: number): string {
+  if (!Number.isFinite(r)) return '∞';
+  if (r >= 1e6) return r.toExponential(1);
+  return r >= 10 ? String(Math.round(r)) : r.toPrecision(2);
+}
+
+/** "95 % CI 21–70×", "93.8 % CI ≥ 21×" (upper end open), "93.8 % CI ≤ 70×", "93.8 % CI unbounded". */
+function ratioInterval(lo: number | null, hi: number | null, level: number): string {
+  const l = lo === null || lo <= 0 ? null : lo;
+  const u = hi === null || !Number.isFinite(hi) ? null : hi;
+  const range = l !== null && u !== null ? `${ratioNumber(l)}–${ratioNumber(u)}×` : l !== null ? `≥ ${ratioNumber(l)}×` : u !== null ? `≤ ${ratioNumber(u)}×` : 'unbounded';
+  return `${formatLevel(level)} % CI ${range}`;
+}
+
+/**
+ * A statistic's value with its interval, if it has one. A ratio with a reading reads in words
+ * and turned to be ≥ 1: "τ 38× shorter (95 % CI 21–70×)", a ratio below 1 by its `below` word
+ * with its interval inverted the same way ("t_gen 2.0× longer (93.8 % CI 1.5–3.1×)"). Any other
+ * value is three significant digits with its interval: "2.64 (95 % CI 1.9–∞)", an open end ∞ or −∞.
+ */
+export function formatEffect(s: Pick<Statistic, 'value' | 'interval' | 'reads'>): string {
+  const r = s.reads;
+  if (r?.kind === 'ratio' && s.value !== null && s.value > 0 && Number.isFinite(s.value)) {
+    const flip = s.value < 1 && r.below !== undefined;
+    const value = flip ? 1 / s.value : s.value;
+    const word = flip ? r.below : r.above;
+    const iv = s.interval;
+    const inv = (b: number | null): number | null => (b === null || b === 0 ? null : 1 / b);
+    const ci = iv ? (flip ? ratioInterval(inv(iv.hi), inv(iv.lo), iv.level) : ratioInterval(iv.lo, iv.hi, iv.level)) : '';
+    return `${r.quantity} ${ratioNumber(value)}×${word ? ` ${word}` : ''}${ci ? ` (${ci})` : ''}`;
+  }
+  const v = effectNumber(s.value);
   if (!s.interval) return v;
   const { lo, hi, level } = s.interval;
-  const bound = (b: number | null, open: string) => (b === null ? open : formatNumber(b));
-  return `${v} (${Math.round(level * 100)} % CI ${bound(lo, '−∞')}–${bound(hi, '∞')})`;
+  const bound = (b: number | null, open: string) => (b === null ? open : effectNumber(b));
+  return `${v} (${formatLevel(level)} % CI ${bound(lo, '−∞')}–${bound(hi, '∞')})`;
 }
 
 /**
  * The numbers of a claim the summary table shows: the decisive test (of several, the one with the
  * largest p-value, since every one must hold) and the effect size. Without roles, the first
  * statistic with a p-value is the test.
+ *
+ * A verdict that failed is decided by a statement that did not hold, so a passing sub-test's
+ * p-value must not stand for it: given the verdict and statements, the test is the statistic of a
+ * failing statement (linked by `statement`), and for a claim of several statements whose failing
+ * one has no statistic, the failing statement itself, without a p-value.
  */
-export function keyNumbers(c: Pick<ClaimReport, 'statistics'>): { test: Statistic | null; effect: Statistic | null } {
+export function keyNumbers(
+  c: Pick<ClaimReport, 'statistics'> & Partial<Pick<ClaimReport, 'verdict' | 'statements'>>,
+): { test: Statistic | null; effect: Statistic | null } {
   const stats = c.statistics ?? [];
+  const worst = (xs: Statistic[]) => xs.reduce<Statistic | null>((w, s) => (w === null || (s.pValue ?? 1) > (w.pValue ?? 1) ? s : w), null);
+  const failed = c.verdict === 'not-reproduced' || c.verdict === 'expected-failure';
+  const failing = failed ? (c.statements ?? []).filter((s) => s.state !== 'holds') : [];
+  if (failing.length) {
+    const ids = new Set(failing.map((s) => s.id));
+    const linked = stats.filter((s) => s.statement !== undefined && ids.has(s.statement));
+    const linkedTests = linked.filter((s) => s.role === 'test' || s.role === 'both' || (s.pValue !== undefined && s.pValue !== null));
+    const effect = linked.find((s) => s.role === 'effect' || s.role === 'both') ?? stats.find((s) => s.role === 'effect') ?? null;
+    if (linkedTests.length || linked.length) return { test: worst(linkedTests.length ? linkedTests : linked), effect };
+    if ((c.statements ?? []).length > 1) {
+      const f = failing[0];
+      return { test: { name: f.name, value: null, role: 'test', statement: f.id, detail: `${f.state}${f.detail ? `: ${f.detail}` : ''}` }, effect };
+    }
+  }
   const tests = stats.filter((s) => s.role === 'test' || s.role === 'both');
   const withP = (tests.length ? tests : stats.filter((s) => s.pValue !== undefined && s.pValue !== null).slice(0, 1));
-  const test = withP.reduce<Statistic | null>((worst, s) => (worst === null || (s.pValue ?? 1) > (worst.pValue ?? 1) ? s : worst), null);
+  const test = worst(withP);
   const effect = stats.find((s) => s.role === 'effect') ?? (test?.role === 'both' ? test : null);
   return { test, effect };
 }

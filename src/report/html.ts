@@ -1,7 +1,7 @@
 import type { Comparison } from './compare.ts';
 import type { ClaimFigures, RenderedFigure } from './figures.ts';
 import {
-  MISSING, VERDICT_LABEL, escapeHtml as h, formatCell, formatDuration, formatNumber, formatP, isVerdict, keyNumbers, verdictCounts,
+  MISSING, VERDICT_LABEL, escapeHtml as h, formatCell, formatDuration, formatEffect, formatNumber, formatP, isVerdict, keyNumbers, verdictCounts,
 } from './format.ts';
 import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './types.ts';
 
@@ -131,8 +131,12 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
 
   if (c.statistics?.length) {
     parts.push('<h3>Statistics</h3>');
+    // the value with its interval in words ("τ 38× shorter (95 % CI 21–70×)"); the interval's method on hover and in the detail
     parts.push(table(['statistic', 'value', 'p-value', 'detail'], c.statistics.map((s) => [
-      h(s.name), h(formatNumber(s.value)), h(formatP(s.pValue)), h(s.detail ?? ''),
+      h(s.name),
+      s.interval ? `<span title="${h(s.interval.method)}">${h(formatEffect(s))}</span>` : h(formatEffect(s)),
+      h(formatP(s.pValue)),
+      h([s.detail, s.interval ? `interval: ${s.interval.method}` : ''].filter(Boolean).join('; ')),
     ]), [1, 2]));
   }
   if (c.seedTable?.rows?.length) {

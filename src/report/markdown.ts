@@ -1,6 +1,6 @@
 import type { Comparison } from './compare.ts';
 import type { ClaimFigures } from './figures.ts';
-import { MISSING, VERDICT_ICON, VERDICT_LABEL, formatCell, formatDuration, formatNumber, formatP, keyNumbers, verdictCounts } from './format.ts';
+import { MISSING, VERDICT_ICON, VERDICT_LABEL, formatCell, formatDuration, formatEffect, formatNumber, formatP, keyNumbers, verdictCounts } from './format.ts';
 import { REPORT_TITLE } from './html.ts';
 import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './types.ts';
 
@@ -57,7 +57,7 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
   if (c.statistics?.length) {
     out.push('### Statistics', '');
     out.push(table(['statistic', 'value', 'p-value', 'detail'],
-      c.statistics.map((s) => [md(s.name), formatNumber(s.value), md(formatP(s.pValue)), md(s.detail ?? '')]), [1, 2]), '');
+      c.statistics.map((s) => [md(s.name), md(formatEffect(s)), md(formatP(s.pValue)), md([s.detail, s.interval ? `interval: ${s.interval.method}` : ''].filter(Boolean).join('; '))]), [1, 2]), '');
   }
   if (c.seedTable?.rows?.length) {
     out.push('### Per seed', '');
@@ -111,7 +111,7 @@ export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp:
     const k = keyNumbers(c);
     return [
       `[${md(c.id)}](#${figures[i]!.dir.toLowerCase()})`, md(c.setting ?? ''), md(c.title), md(c.paperRef), `${verdict(c.verdict)}${c.stale ? ' (**stale**)' : ''}`,
-      k.test ? md(formatP(k.test.pValue)) : MISSING, k.effect ? `${md(k.effect.name)} = ${formatNumber(k.effect.value)}` : MISSING,
+      k.test ? md(formatP(k.test.pValue)) : MISSING, k.effect ? (k.effect.reads ? md(formatEffect(k.effect)) : `${md(k.effect.name)} = ${formatEffect(k.effect)}`) : MISSING,
       ...(cmp ? [previousCell(c, cmp)] : []),
     ];
   }), [5]), '');

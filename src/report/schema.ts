@@ -43,6 +43,14 @@ export const intervalSchema = z.object({
   method: z.string().min(1),
 }).refine((i) => i.lo === null || i.hi === null || !(i.lo > i.hi), 'an interval\'s lo must not exceed its hi');
 
+/** How a ratio reads in words (types.ts EffectReading); short strings, they end up in table cells. */
+export const readingSchema = z.object({
+  kind: z.literal('ratio'),
+  quantity: z.string().min(1).max(40),
+  above: z.string().min(1).max(40).optional(),
+  below: z.string().min(1).max(40).optional(),
+});
+
 export const claimReportSchema = z.object({
   id: z.string().regex(CLAIM_ID_RE, { message: 'not a claim id (kebab-case: a-z, 0-9 and single dashes, as the claim file claims/<id>.claim.ts)' }),
   title: z.string(),
@@ -51,7 +59,7 @@ export const claimReportSchema = z.object({
   assertion: z.string(),
   verdict: z.enum(['reproduced', 'not-reproduced', 'expected-failure', 'skipped', 'error']),
   reason: z.string().optional(),
-  statistics: z.array(z.object({ name: z.string(), value: num, pValue: pValue.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional(), interval: intervalSchema.optional() })),
+  statistics: z.array(z.object({ name: z.string(), value: num, pValue: pValue.optional(), detail: z.string().optional(), role: z.enum(['test', 'effect', 'both']).optional(), interval: intervalSchema.optional(), reads: readingSchema.optional(), statement: z.string().optional() })),
   seedTable: z.object({ columns: z.array(z.string()), rows: z.array(z.array(cell)) }),
   figures: z.array(figureSchema),
   runs: z.array(z.object({ key: z.string(), label: z.string(), config: z.unknown(), durationMs: z.number().optional(), cached: z.boolean().optional(), backend: z.string().optional() })),

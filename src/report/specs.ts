@@ -128,6 +128,7 @@ const isCensored = (r: Row): boolean => r.censored === true;
 /** Rows the seed layer draws, and the summary rows (one per line and x) drawn over them. */
 const SEED = 'seed';
 const SUMMARY = 'summary';
+const MILESTONE = 'milestone';
 
 /**
  * The median over seeds at each x of each line (colour × dash × facet), computed here rather than
@@ -165,7 +166,14 @@ function buildCurves(fig: FigureInput, input: Row[]): Built {
   const yTitle = e.yTitle ?? e.y;
   const seedRows: Row[] = input.map((r) => ({ ...r, _layer: SEED, _status: isCensored(r) ? CENSORED : OBSERVED }));
   const summary = e.detail ? medianRows(input, e, needs) : [];
-  const rows = [...seedRows, ...summary];
+  // milestone rows stand at a drawn y so the rows' filter keeps them; their marks use x only
+  const anchor = seedRows.find((r) => isValidRow(r, needs));
+  const marks: Row[] = anchor
+    ? (fig.milestones ?? []).filter((m) => Number.isFinite(m.x) && (e.xScale !== 'log' || m.x > 0)).map((m) => ({
+      [e.x]: m.x, [e.y]: anchor[e.y], _layer: MILESTONE, _label: m.label, ...(e.color && m.series !== undefined ? { [e.color]: m.series } : {}),
+    }))
+    : [];
+  const rows = [...seedRows, ...summary, ...marks];
   const validRows = rows.filter((r) => isValidRow(r, needs));
   const hasCensored = validRows.some((r) => r._status === CENSORED);
   const x = quant(e.x, xTitle, e.xScale, validRows, { zero: false });
@@ -196,9 +204,19 @@ function buildCurves(fig: FigureInput, input: Row[]): Built {
   // the figure's own note, when it has one, says where its censored values are drawn
   const censoredNote = hasCensored && !fig.censoredNote ? [CENSORED_NOTE] : [];
 
+  // Milestones (t_mem, t_gen): a dotted rule across the plot and its label along the top, staggered.
+  const milestoneLayers = marks.length ? [
+    { transform: [only('_layer', MILESTONE)], mark: { type: 'rule', strokeDash: [2, 2], strokeWidth: 1.2, opacity: 0.8, ...(e.color ? {} : { color: '#555' }) }, encoding: compact({ x, color: e.color ? color : undefined, tooltip: [tipN('_label', 'milestone'), tipQ(e.x, xTitle)] }) },
+    {
+      transform: [only('_layer', MILESTONE), { window: [{ op: 'row_number', as: '_k' }] }, { calculate: '4 + 11 * ((datum._k - 1) % 4)', as: '_ky' }],
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10, ...(e.color ? {} : { color: '#333' }) },
+      encoding: compact({ x, y: { field: '_ky', type: 'quantitative', scale: null }, text: { field: '_label', type: 'nominal' }, color: e.color ? color : undefined }),
+    },
+  ] : [];
   if (!e.detail) {
-    const line = { mark: { type: 'line', strokeWidth: 2, point: points }, encoding: compact({ x, y, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, yTitle), ...statusTip] }) };
-    return { rows, needs, notes: censoredNote, view: hasCensored ? { layer: [line, censoredMarks] } : line };
+    const line = { ...(marks.length ? { transform: [{ filter: `datum._layer !== '${MILESTONE}'` }] } : {}), mark: { type: 'line', strokeWidth: 2, point: points }, encoding: compact({ x, y, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, yTitle), ...statusTip] }) };
+    const layers = [line, ...(hasCensored ? [censoredMarks] : []), ...milestoneLayers];
+    return { rows, needs, notes: censoredNote, view: layers.length > 1 ? { layer: layers } : line };
   }
   // Seeds as thin lines show the spread; the median line is what the eye should follow.
   const seeds = {
@@ -212,7 +230,7 @@ function buildCurves(fig: FigureInput, input: Row[]): Built {
     encoding: compact({ x, y, color, strokeDash, tooltip: [...colorTip, tipQ(e.x, xTitle), tipQ(e.y, `median ${yTitle}`), ...statusTip] }),
   };
   const notes = [`thin lines: single ${e.detail}s · thick line: median over ${e.detail}s${hasCensored ? ', a censored one ranked worst' : ''}`, ...censoredNote];
-  return { rows, needs, notes, view: { layer: hasCensored ? [seeds, median, censoredMarks] : [seeds, median] } };
+  return { rows, needs, notes, view: { layer: [seeds, median, ...(hasCensored ? [censoredMarks] : []), ...milestoneLayers] } };
 }
 
 /** Solid first, then clearly different patterns. */
@@ -262,8 +280,15 @@ function buildPaired(fig: FigureInput, input: Row[]): Built {
       tooltip: [tipN(detail), tipN(e.x, xTitle), tipQ(e.y, yTitle), tipN('_status', 'status')],
     },
   };
+  const armNames = distinct(valid, e.x);
   const arms = distinct(rows, e.x).length;
-  return { rows, needs, notes: [], view: { layer: [lines, pts] }, width: Math.max(260, Math.min(WIDTH, 160 * arms)) };
+  // each seed named at its line's end (the last arm), so a reader can follow one seed across figures
+  const labels = armNames.length ? {
+    transform: [{ filter: `${datumRef(e.x)} === ${JSON.stringify(armNames[armNames.length - 1])}` }, { calculate: `${JSON.stringify(`${detail} `)} + ${datumRef(detail)}`, as: '_seedLabel' }],
+    mark: { type: 'text', align: 'left', baseline: 'middle', dx: 9, fontSize: 10, color: '#555' },
+    encoding: { x, y, text: { field: '_seedLabel', type: 'nominal' } },
+  } : null;
+  return { rows, needs, notes: [], view: { layer: labels ? [lines, pts, labels] : [lines, pts] }, width: Math.max(260, Math.min(WIDTH, 160 * arms)) };
 }
 
 function buildBars(fig: FigureInput, input: Row[]): Built {

@@ -38,6 +38,8 @@ export interface FigureInput {
     x2?: string;
   };
   censoredNote?: string; // e.g. "▲ = never reached within 8000 epochs"
+  /** added, curves: epochs marked by a vertical rule and a label, e.g. t_mem and t_gen (of one arm: `series`, its colour value). */
+  milestones?: { x: number; label: string; series?: string }[];
 }
 
 export interface ClaimReport {
@@ -75,6 +77,22 @@ export interface Statistic {
   name: string; value: number | null; pValue?: number | null; detail?: string; role?: 'test' | 'effect' | 'both';
   /** added: the effect's interval over seeds (a bound is null where censoring leaves it open). */
   interval?: StatisticInterval;
+  /** added: how the value reads in words (a ratio: "τ 38× shorter"); absent, it is a plain number. */
+  reads?: EffectReading;
+  /** added: the id of the statement this statistic decides, so a failed verdict shows the failing statement's number. */
+  statement?: string;
+}
+
+/**
+ * A ratio effect in words: a value r ≥ 1 reads "<quantity> r× <above>", a value r < 1 reads
+ * "<quantity> (1/r)× <below>", e.g. τ_dense/τ_ticket = 38 with { quantity: 'τ', above: 'shorter',
+ * below: 'longer' } reads "τ 38× shorter". Without the words it reads "<quantity> r×".
+ */
+export interface EffectReading {
+  kind: 'ratio';
+  quantity: string;
+  above?: string;
+  below?: string;
 }
 
 export interface StatisticInterval {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareWithPrevious } from '../../src/report/compare.ts';
-import { escapeHtml, formatDuration, formatNumber, formatP, slug, slugger, keyNumbers } from '../../src/report/format.ts';
+import { escapeHtml, formatDuration, formatEffect, formatNumber, formatP, slug, slugger, keyNumbers } from '../../src/report/format.ts';
 import { scopeSvgIds } from '../../src/report/html.ts';
 import { md } from '../../src/report/markdown.ts';
 import type { ReportInput } from '../../src/report/types.ts';
@@ -75,6 +75,54 @@ describe('keyNumbers (the summary table)', () => {
     expect([w.test?.name, w.effect?.name]).toEqual(['W', 'median ratio']);
     expect(keyNumbers({ statistics: [{ name: 'k', value: 0.8 }, { name: 'F', value: 3, pValue: 0.2 }] }).test?.name).toBe('F');
     expect(keyNumbers({ statistics: [] })).toEqual({ test: null, effect: null });
+  });
+  it('a failed verdict shows the failing statement\'s statistic, never a passing sub-test\'s p-value', () => {
+    // the critical-ratio claim: its Fisher test passed (p = 0.004), its critical ratio was out of range
+    const c = {
+      verdict: 'not-reproduced' as const,
+      statements: [
+        { id: 'critical-ratio-located', name: 'critical ratio within 0.8 ± 0.1', state: 'fails' as const },
+        { id: 'ticket-beats-dense', name: 'tickets generalise more often', state: 'holds' as const },
+      ],
+      statistics: [
+        { name: 'critical pruning ratio k', value: 0.5, role: 'effect' as const, statement: 'critical-ratio-located' },
+        { name: 'WD-0 dense models that generalised', value: 0, pValue: 0.004, role: 'test' as const, statement: 'ticket-beats-dense' },
+      ],
+    };
+    const k = keyNumbers(c);
+    expect(k.test?.name).toBe('critical pruning ratio k');
+    expect(k.test?.pValue).toBeUndefined();
+    // a failing statement with no statistic of its own stands for itself, without a p-value
+    const bare = keyNumbers({ ...c, statistics: [c.statistics[1]] });
+    expect(bare.test).toMatchObject({ name: 'critical ratio within 0.8 ± 0.1', value: null, statement: 'critical-ratio-located' });
+    expect(bare.test?.pValue).toBeUndefined();
+    // reproduced: the largest p among the tests, as before
+    expect(keyNumbers({ ...c, verdict: 'reproduced' }).test?.name).toBe('WD-0 dense models that generalised');
+    // a single-statement claim that failed: its own test is the deciding one
+    expect(keyNumbers({ verdict: 'not-reproduced', statements: [{ id: 'assertion', name: 'a', state: 'fails' }], statistics: [{ name: 'W', value: 3, pValue: 0.06, role: 'test' }] }).test?.name).toBe('W');
+  });
+});
+
+describe('formatEffect (effects in words)', () => {
+  const tau = { kind: 'ratio' as const, quantity: 'τ', above: 'shorter', below: 'longer' };
+  it('a ratio reads as "τ 38× shorter (95 % CI 21–70×)"', () => {
+    expect(formatEffect({ value: 38.2, reads: tau, interval: { lo: 21.4, hi: 70.3, level: 0.95, method: 'HL' } })).toBe('τ 38× shorter (95 % CI 21–70×)');
+    expect(formatEffect({ value: 3.42, reads: tau })).toBe('τ 3.4× shorter');
+  });
+  it('a ratio below 1 reads the other way, its interval inverted with it', () => {
+    expect(formatEffect({ value: 0.5, reads: tau, interval: { lo: 0.25, hi: 0.8, level: 0.95, method: 'HL' } })).toBe('τ 2.0× longer (95 % CI 1.3–4.0×)');
+  });
+  it('an unreached level is said as reached (93.8 %), an open end as a one-sided bound', () => {
+    expect(formatEffect({ value: 12, reads: tau, interval: { lo: 4, hi: null, level: 0.9375, method: 'HL' } })).toBe('τ 12× shorter (93.8 % CI ≥ 4.0×)');
+    expect(formatEffect({ value: 12, reads: tau, interval: { lo: null, hi: 30, level: 0.9375, method: 'HL' } })).toBe('τ 12× shorter (93.8 % CI ≤ 30×)');
+    expect(formatEffect({ value: 12, reads: tau, interval: { lo: null, hi: null, level: 0.9375, method: 'HL' } })).toBe('τ 12× shorter (93.8 % CI unbounded)');
+    // inverted, the open upper end of 1/r is the open lower end of r
+    expect(formatEffect({ value: 0.5, reads: tau, interval: { lo: null, hi: 0.8, level: 0.9375, method: 'HL' } })).toBe('τ 2.0× longer (93.8 % CI ≥ 1.3×)');
+  });
+  it('a ratio without words reads "t_gen 1.8×"; other values keep three digits with their interval', () => {
+    expect(formatEffect({ value: 1.83, reads: { kind: 'ratio', quantity: 't_gen' } })).toBe('t_gen 1.8×');
+    expect(formatEffect({ value: 0.123456, interval: { lo: 0.0512, hi: null, level: 0.95, method: 'x' } })).toBe('0.123 (95 % CI 0.0512–∞)');
+    expect(formatEffect({ value: null, reads: tau })).toBe('—');
   });
 });
 
