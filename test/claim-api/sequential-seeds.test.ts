@@ -7,6 +7,7 @@ import { defineClaim, type ClaimContext, type ClaimDefinition } from '../../src/
 import { seedsFor } from '../../src/claims/sequential.ts';
 import type { RunConfig } from '../../src/config/schema.ts';
 import type { RunResult } from '../../src/runs/execute.ts';
+import type { Job } from '../../src/runs/pool.ts';
 import { pairedWilcoxon } from '../../src/stats/paired.ts';
 
 /**
@@ -43,7 +44,7 @@ function world(diff: (seed: number) => number) {
     if (arm === 'dense') asked.push(seed);
     return { key: `${arm}-${seed}`, config, cached: true, backend: 'fake', meta: { durationMs: 1 }, milestones: { tMem: 10, tGen: 10 * tau, tauGrok: tau, horizon: 10_000 } } as unknown as RunResult;
   };
-  return { asked, runAll: async (jobs: { config: RunConfig }[]) => jobs.map((j) => fake(j.config)) };
+  return { asked, runAll: async (jobs: Job[]) => jobs.map((j) => fake(j.config as RunConfig)) };
 }
 
 /** Claim 1's test on the look's seeds: τ_ticket < τ_dense by the exact signed-rank test at the look's level. */
