@@ -1,9 +1,9 @@
 import { paiJobs } from '../src/claims/arms.ts';
 import { ratioStatistic, tGenLonger } from '../src/claims/effects.ts';
 import { defineClaim } from '../src/claims/define.ts';
+import { denseRuns, denseStatusCell, EXTENSION_FACTOR, horizonRuleChoice } from '../src/claims/horizon.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { versusBase } from '../src/claims/versus-base.ts';
-import { denseRun } from '../src/config/schema.ts';
 import { PAI_METHODS as PAI_SCORERS } from '../src/prune/scores.ts';
 
 /**
@@ -28,18 +28,19 @@ export default defineClaim({
     'The results show that all PaI methods perform worse than the base model or, in some cases, perform worse than the random pruning. These results indicate neither the weight norm nor the sparsity alone is the cause of delayed generalization.',
   paperRef: '§4.2, Fig. 5b, Fig. 12',
   assertion:
-    `For each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, trained for the base model's horizon: t_gen,PaI > t_gen,base by a one-sided paired t-test on ln(t_gen,PaI / t_gen,base) over seeds, Holm-corrected over the four methods, p ≤ 0.05. A mask below 95 % test accuracy at its horizon counts at the horizon (conservative); every base run must generalise.`,
+    `For each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, trained for the base model's horizon: t_gen,PaI > t_gen,base by a one-sided paired t-test on ln(t_gen,PaI / t_gen,base) over seeds, Holm-corrected over the four methods, p ≤ 0.05. A mask below 95 % test accuracy at its horizon counts at the horizon (conservative); every base run must generalise, one that has not by the horizon being trained on to ${EXTENSION_FACTOR}× it (the horizon rule, its masks then trained as long).`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no model generalises yet` : null),
 
   async decide({ scale, runAll, base }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
-    // the base's own horizon (no epoch override)
+    const denseSeeds = await denseRuns(runAll, base, scale.seeds);
+    const dense = denseSeeds.runs;
+    // the base's own horizon (no epoch override): an extended base's masks train to the cap too
     const jobs = dense.flatMap((d, i) => paiJobs(d.config, KEEP, scale.seeds[i]));
     const out = await runAll(jobs);
     const pai = PAI_SCORERS.map((scorer, k) => ({ name: scorer, runs: out.filter((_, i) => i % PAI_SCORERS.length === k) }));
     const r = versusBase(dense, pai, { direction: 'slower' });
     const random = pai.find((a) => a.name === 'random')!;
-    const horizon = dense[0].config.epochs;
+    const horizon = Math.max(...dense.map((d) => d.config.epochs));
     const arms = [{ name: 'dense (base)', runs: dense }, ...pai];
     const vsRandom = (a: (typeof pai)[number]) => a.runs.filter((x, i) => (x.milestones.tGen ?? Infinity) > (random.runs[i].milestones.tGen ?? Infinity)).length;
     return {
@@ -53,8 +54,8 @@ export default defineClaim({
         ...pai.filter((a) => a !== random).map((a) => ({ name: `${a.name}: seeds generalising strictly later than random`, value: vsRandom(a), detail: `of ${a.runs.length} (descriptive; both censored counts as a tie)` })),
       ],
       seedTable: {
-        columns: ['seed', 't_gen base', ...PAI_SCORERS.map((s) => `t_gen ${s}`), ...PAI_SCORERS.map((s) => `t_mem ${s}`), ...PAI_SCORERS.map((s) => `final test acc ${s}`)],
-        rows: scale.seeds.map((s, i) => [s, dense[i].milestones.tGen, ...pai.map((a) => a.runs[i].milestones.tGen), ...pai.map((a) => a.runs[i].milestones.tMem), ...pai.map((a) => Number((a.runs[i].log.testAcc.at(-1) ?? 0).toFixed(3)))]),
+        columns: ['seed', 'base run', 't_gen base', ...PAI_SCORERS.map((s) => `t_gen ${s}`), ...PAI_SCORERS.map((s) => `t_mem ${s}`), ...PAI_SCORERS.map((s) => `final test acc ${s}`)],
+        rows: scale.seeds.map((s, i) => [s, denseStatusCell(denseSeeds, i), dense[i].milestones.tGen, ...pai.map((a) => a.runs[i].milestones.tGen), ...pai.map((a) => a.runs[i].milestones.tMem), ...pai.map((a) => Number((a.runs[i].log.testAcc.at(-1) ?? 0).toFixed(3)))]),
       },
       figures: [
         accuracyCurves('accuracy', 'Test accuracy: base model vs pruning-at-initialisation masks (cf. Fig. 5b)', arms, 'Thin lines: one per seed; thick: median.', { testOnly: true }),
@@ -62,7 +63,8 @@ export default defineClaim({
       ],
       choices: [
         { item: 'compared on', choice: 't_gen (the paper compares test-accuracy curves over epochs; the masks memorise about twice as late as the base, so τ would mix the two)' },
-        { item: 'masks\' horizon', choice: `the base model's (${horizon} epochs), past every base t_gen; a censored mask counts at its horizon` },
+        { item: 'masks\' horizon', choice: `the base model's (${denseSeeds.horizon} epochs; an extended base's, ${denseSeeds.cap}), past every base t_gen; a censored mask counts at its horizon` },
+        horizonRuleChoice(denseSeeds),
         { item: 'never-memorising masks', choice: 'counted censored at the horizon (they never generalised) and named; they never enter a τ comparison' },
         { item: 'scoring checkpoint', choice: 'θ0 (paper, App. G), as claim 3' },
       ],

@@ -8,9 +8,10 @@ import { toJson } from '../report/write.ts';
 import { getRun, type RunResult } from '../runs/execute.ts';
 import { getRuns } from '../runs/pool.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import { expectationOf, outcomeKey, type Claim, type ClaimContext } from './define.ts';
+import { expectationOf, outcomeKey, sequentialDesignOf, type Claim, type ClaimContext } from './define.ts';
 import { checkOutcome, judge, statementRecords, statementsOf, type ExpectedFailure } from './outcome.ts';
 import { progressPrinter, suiteProgress } from './progress.ts';
+import { decideSequentially } from './sequential.ts';
 import { claimResultsDir, PREVIOUS_SUFFIX } from './results.ts';
 import { stampOutcome } from './stamp.ts';
 
@@ -170,10 +171,13 @@ export async function attemptClaim(claim: Claim, settingName: string, opts: Atte
     const run = at as Exclude<typeof at, { undecidable: string }>;
     // asked before any training: a broken expectation costs seconds, not the claim's runs
     const expected: ExpectedFailure | null = scale.pipelineOnly ? null : await step('expectedFailure(scale, setting)', () => expectationOf(claim, scale, settingName));
+    // a pipeline-only scale decides once, on its own seeds
+    const design = scale.pipelineOnly ? null : await step('seeds(scale, setting)', () => sequentialDesignOf(claim, scale, settingName));
 
     const progress = progressPrinter(`${claim.id} [${setting.name}]`);
     const record = (r: RunResult, label: string) => {
-      runs.push({ key: r.key, label, config: r.config, durationMs: r.meta.durationMs, cached: r.cached, backend: r.backend });
+      // a later look of sequential seeds asks again for the earlier seeds' runs: list each once
+      if (!runs.some((x) => x.key === r.key && x.label === label)) runs.push({ key: r.key, label, config: r.config, durationMs: r.meta.durationMs, cached: r.cached, backend: r.backend });
       progress.done(label, r);
       return r;
     };
@@ -187,10 +191,16 @@ export async function attemptClaim(claim: Claim, settingName: string, opts: Atte
       run: async (config, label) => record(await getOne(config, label), label),
       runAll: async (jobs) => (await getAll(jobs)).map((r, i) => record(r, jobs[i].label)),
     };
-    const raw = await step('decide', () => claim.decide(ctx));
-    const checked = checkOutcome(raw);
-    if (!checked.ok) throw new AttemptError(checked.problem);
-    const outcome = checked.outcome;
+    const check = (raw: unknown) => {
+      const checked = checkOutcome(raw);
+      if (!checked.ok) throw new AttemptError(checked.problem);
+      return checked.outcome;
+    };
+    const outcome = design
+      ? await decideSequentially(design, ctx, (c) => step('decide', () => claim.decide(c)), check).catch((err) => {
+        throw err instanceof AttemptError ? err : new AttemptError(`sequential seeds: ${describeError(err)}`);
+      })
+      : check(await step('decide', () => claim.decide(ctx)));
     const statements = statementsOf(outcome);
     const shown = { statistics: outcome.statistics, seedTable: outcome.seedTable, figures: outcome.figures, runs, statements: statementRecords(statements) };
     if (scale.pipelineOnly) {

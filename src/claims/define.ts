@@ -3,6 +3,7 @@ import type { RunConfig, RunConfigInput } from '../config/schema.ts';
 import { getSetting, type Setting } from '../config/settings.ts';
 import type { RunResult } from '../runs/execute.ts';
 import type { Job } from '../runs/pool.ts';
+import { checkDesign, type SequentialDesign } from '../stats/sequential.ts';
 import { checkExpectation, type ClaimOutcome, type ExpectedFailure } from './outcome.ts';
 
 export type { ClaimOutcome, ExpectedFailure, ExpectedState } from './outcome.ts';
@@ -27,6 +28,17 @@ export interface ClaimContext {
   /** Several independent runs at once (one per core); results in the order asked. Ask for base
    * runs before the runs derived from them, so no worker waits on another's lock. */
   runAll(jobs: Job[]): Promise<RunResult[]>;
+  /**
+   * Set only for a claim with sequential seeds (`seeds.sequential`): which look this decision is
+   * and the level its test must use there (the design's share of α). `scale.seeds` then holds the
+   * look's seeds. A claim that holds with a test p-value above `alpha` is an error.
+   */
+  look?: { index: number; count: number; alpha: number };
+}
+
+/** How many seeds a claim uses beyond its scale's: more only while its test is undecided (src/stats/sequential.ts). */
+export interface SeedPlan {
+  sequential: SequentialDesign;
 }
 
 export interface ClaimDefinition {
@@ -51,6 +63,13 @@ export interface ClaimDefinition {
    * limits it to the scales (and settings) where the failure was observed.
    */
   expectedFailure?: ExpectedFailure | ((scale: Scale, setting: string) => ExpectedFailure | null);
+  /**
+   * Sequential seeds: `decide` runs at each look of the design, on the first n_k seeds (the
+   * scale's, then the next integers), until its claim holds at the look's level or the looks run
+   * out; a function limits it to scales and settings. A pipeline-only scale decides once, on its
+   * own seeds. Without it a claim uses the scale's seeds once.
+   */
+  seeds?: SeedPlan | ((scale: Scale, setting: string) => SeedPlan | null);
   decide(ctx: ClaimContext): Promise<ClaimOutcome>;
 }
 
@@ -69,6 +88,7 @@ export function defineClaim(def: ClaimDefinition): Claim {
   const settings = def.settings ?? ['mlp-add'];
   for (const n of settings) getSetting(n);
   if (def.expectedFailure !== undefined && typeof def.expectedFailure !== 'function') checkExpectation(def.expectedFailure, def.id);
+  if (def.seeds !== undefined && typeof def.seeds !== 'function') checkSeedPlan(def.seeds, def.id);
   return Object.freeze({ ...def, settings: Object.freeze([...settings]) });
 }
 
@@ -80,4 +100,19 @@ export const isClaim = (v: unknown): v is Claim =>
 export function expectationOf(claim: Claim, scale: Scale, setting: string): ExpectedFailure | null {
   const e = typeof claim.expectedFailure === 'function' ? claim.expectedFailure(scale, setting) : claim.expectedFailure;
   return e === null || e === undefined ? null : checkExpectation(e, claim.id);
+}
+
+/** A seed plan as written in a claim file, checked: `{ sequential: { looks, alpha, spending } }`. */
+export function checkSeedPlan(raw: unknown, claimId: string): SeedPlan {
+  const where = `claim "${claimId}": seeds`;
+  if (raw === null || typeof raw !== 'object' || !('sequential' in raw) || Object.keys(raw).length !== 1) {
+    throw new Error(`${where} must be { sequential: { looks: [n₁, n₂, …], alpha, spending } } (got ${raw === null || typeof raw !== 'object' ? String(raw) : `fields ${Object.keys(raw).join(', ') || 'none'}`})`);
+  }
+  return { sequential: checkDesign((raw as SeedPlan).sequential, `${where}.sequential`) };
+}
+
+/** The sequential design of a claim on a setting at a scale, checked; null when it uses the scale's seeds once. */
+export function sequentialDesignOf(claim: Claim, scale: Scale, setting: string): SequentialDesign | null {
+  const plan = typeof claim.seeds === 'function' ? claim.seeds(scale, setting) : claim.seeds;
+  return plan === null || plan === undefined ? null : checkSeedPlan(plan, claim.id).sequential;
 }

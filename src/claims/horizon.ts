@@ -1,3 +1,4 @@
+import { denseRun, type RunConfig, type RunConfigInput } from '../config/schema.ts';
 import type { RunResult } from '../runs/execute.ts';
 import { tasks } from '../tasks/index.ts';
 import type { RunLog } from '../train/loop.ts';
@@ -32,4 +33,67 @@ export function loggedAt(run: RunResult, field: 'testAcc' | 'trainAcc' | 'testLo
   let value: number | null = null;
   for (let i = 0; i < run.log.epochs.length && run.log.epochs[i] <= epoch; i++) value = run.log[field][i];
   return value;
+}
+
+/**
+ * The horizon rule, one for every claim that needs a dense run that generalised (a base t_gen, a
+ * grokking ticket), chosen before any paper-scale verdict: a seed whose dense run has not
+ * generalised by the claim's horizon H is trained on, the same config, to the cap
+ * EXTENSION_FACTOR·H. Its first H epochs are those of the run at H (training is deterministic;
+ * `atHorizon` reads the longer run at H), so the extension is a new run that adds epochs and
+ * changes nothing before them. A seed that generalises by the cap is used, its run the extended
+ * one, and marked "extended" in the seed table and the choices; one that does not stays in the
+ * claim as a censored pair (censored at the cap), never dropped, counted the way the claim counts
+ * censoring: never in its statement's favour. A diverged run is not extended (it has no weights
+ * to go on from).
+ */
+export const EXTENSION_FACTOR = 3;
+
+export type DenseStatus = 'within' | 'extended' | 'censored';
+
+export interface DenseSeeds {
+  seeds: number[];
+  /** Per seed: the run at H, or the extended one for a seed that did not generalise by H. */
+  runs: RunResult[];
+  status: DenseStatus[];
+  /** H: the claim's horizon, the base config's epochs. */
+  horizon: number;
+  /** EXTENSION_FACTOR · H. */
+  cap: number;
+}
+
+/** The dense runs of `seeds` under the horizon rule: all at H, then the ones that did not generalise to the cap. */
+export async function denseRuns(
+  runAll: (jobs: { config: RunConfig; label: string }[]) => Promise<RunResult[]>,
+  base: (seed: number) => RunConfigInput,
+  seeds: number[],
+): Promise<DenseSeeds> {
+  const atH = await runAll(seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
+  const horizon = atH[0]?.config.epochs ?? 0;
+  const cap = EXTENSION_FACTOR * horizon;
+  const late = seeds.map((_, i) => i).filter((i) => atH[i].milestones.tGen === null && !atH[i].milestones.diverged && !atH[i].log.diverged);
+  const extended = await runAll(late.map((i) => ({ config: denseRun({ ...base(seeds[i]), epochs: cap }), label: `dense seed ${seeds[i]} extended to ${cap} epochs` })));
+  const runs = [...atH];
+  const status: DenseStatus[] = seeds.map(() => 'within');
+  late.forEach((i, j) => {
+    runs[i] = extended[j];
+    status[i] = extended[j].milestones.tGen === null ? 'censored' : 'extended';
+  });
+  return { seeds, runs, status, horizon, cap };
+}
+
+/** The seed table's cell for a seed's dense run under the rule. */
+export const denseStatusCell = (d: DenseSeeds, i: number): string =>
+  d.status[i] === 'within' ? `within ${d.horizon}` : d.status[i] === 'extended' ? `extended to ${d.cap}` : `censored at ${d.cap}`;
+
+/** The choices entry that states the rule and what it did here. */
+export function horizonRuleChoice(d: DenseSeeds): { item: string; choice: string } {
+  const which = (s: DenseStatus) => d.seeds.filter((_, i) => d.status[i] === s);
+  const ext = which('extended');
+  const cens = which('censored');
+  const did = `extended and used: ${ext.length ? ext.map((s) => `seed ${s} (t_gen ${d.runs[d.seeds.indexOf(s)].milestones.tGen})`).join(', ') : 'none'}; censored at the cap, kept as censored pairs: ${cens.length ? cens.map((s) => `seed ${s}`).join(', ') : 'none'}`;
+  return {
+    item: 'horizon rule (chosen in advance, every claim)',
+    choice: `a dense run that has not generalised by the horizon H = ${d.horizon} epochs is trained on (same config) to ${EXTENSION_FACTOR}H = ${d.cap}; used and marked extended if it generalises by then, else kept as a censored pair, never dropped. Here: ${did}`,
+  };
 }
