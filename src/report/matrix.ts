@@ -1,6 +1,6 @@
 import type { Comparison } from './compare.ts';
 import {
-  VERDICT_LABEL, decidingNumbers, escapeHtml as h, formatDecider, formatEffect, isVerdict, verdictCounts,
+  VERDICT_LABEL, decidingNumbers, escapeHtml as h, formatDecider, formatEffect, isVerdict,
 } from './format.ts';
 import { claimsInPaperOrder, columnsInOrder, type Column } from './order.ts';
 import { claimKey, type ClaimReport, type ScaleVerdicts, type Verdict } from './types.ts';
@@ -25,13 +25,13 @@ table.matrix th, table.matrix td { padding: 3px 4px; overflow-wrap: anywhere; }
 table.matrix col.c-claim { width: 190px; }
 table.matrix .sticky { position: sticky; left: 0; background: #fff; z-index: 1; }
 table.matrix thead .sticky, table.matrix tr.sec .sticky { background: var(--bg-soft); }
-table.matrix th.grp { text-align: center; font-size: 12px; }
+table.matrix th.grp { text-align: center; font-size: 12px; overflow-wrap: normal; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 table.matrix th.set { text-align: center; font-weight: 600; font-size: 12px; line-height: 1.25; }
 table.matrix td.cell { text-align: center; line-height: 1.3; }
 table.matrix td.na { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f6f8fa 4px, #f6f8fa 8px); }
 table.matrix tr.sec th { background: var(--bg-soft); font-size: 13px; }
 table.matrix td.claim-name { font-size: 13px; line-height: 1.3; }
-.cellnum { font-size: 11px; color: var(--muted); font-variant-numeric: tabular-nums; }
+.cellnum { font-size: 10.5px; line-height: 1.25; color: var(--muted); font-variant-numeric: tabular-nums; }
 .cellnum.fail { color: #82071e; }
 .stale-mini { font-size: 10px; color: #82071e; font-weight: 600; }
 table.matrix td.differ { background: #fff8c5; }
@@ -46,6 +46,7 @@ input.hide-skipped:checked ~ .matrix-scroll tr.g-kept { display: table-row; }
 input.hide-skipped:checked ~ .matrix-scroll tr.g-all { display: none; }
 @media (max-width: 600px) {
   body { padding: 14px 12px 60px; }
+  h1 { font-size: 20px; } .legend, .note { display: none; }
   .matrix-scroll { display: none; }
   .cards { display: block; }
 }
@@ -96,7 +97,8 @@ function renderGrid(g: Grid): string {
   ].join('\n');
   const body: string[] = [];
   for (const s of sections) {
-    body.push(`<tr class="sec${secSkipped.has(s) ? ' all-skipped' : ''}"><th class="sticky" colspan="${cols.length + 1}">${h(s)}</th></tr>`);
+    // a cell per column, not one spanning them: a hidden column must leave the row's grid too
+    body.push(`<tr class="sec${secSkipped.has(s) ? ' all-skipped' : ''}"><th class="sticky">${h(s)}</th>${cols.map((c) => `<th class="${hideCol(c).trim()}"></th>`).join('')}</tr>`);
     for (const r of g.rows.filter((x) => x.section === s)) {
       const cells = cols.map((c) => {
         const p = g.place(r.id, c.setting);
@@ -105,7 +107,7 @@ function renderGrid(g: Grid): string {
       body.push(`<tr class="${rowSkipped.has(r.id) ? 'all-skipped' : ''}"><td class="sticky claim-name">${h(r.title)}<br><code class="muted">${h(r.id)}</code></td>${cells.join('')}</tr>`);
     }
   }
-  const table = `<div class="matrix-scroll"><table class="matrix" style="--cols: ${cols.length}"><colgroup><col class="c-claim">${cols.map(() => '<col>').join('')}</colgroup>
+  const table = `<div class="matrix-scroll"><table class="matrix" style="--cols: ${cols.length}"><colgroup><col class="c-claim">${cols.map((c) => `<col class="${hideCol(c).trim()}">`).join('')}</colgroup>
 <thead>
 ${head}
 </thead>
@@ -148,7 +150,8 @@ export function renderMatrix(claims: ClaimReport[], anchor: (i: number) => strin
       const c = claims[i]!;
       const { decider, effect, failing } = decidingNumbers(c);
       const numTitle = decider ? `${decider.name}: ${formatDecider(decider)}` : failing ? `failed: ${failing.name}` : '';
-      const num = decider ? `<div class="cellnum${failing ? ' fail' : ''}" title="${h(numTitle)}">${h(formatDecider(decider))}</div>` : '';
+      // p=0.031 without spaces: a column is ~60 px wide at 1280 px
+      const num = decider ? `<div class="cellnum${failing ? ' fail' : ''}" title="${h(numTitle)}">${h(formatDecider(decider).replace(/ = /, '='))}</div>` : '';
       const eff = effect ? `<div class="cellnum" title="${h(effect.name)}">${h(formatEffect(effect))}</div>` : '';
       const stale = c.stale ? `<div class="stale-mini" title="${h(c.stale)}">stale</div>` : '';
       const e = cmp?.byClaim.get(claimKey(c));
@@ -166,8 +169,7 @@ export function renderMatrix(claims: ClaimReport[], anchor: (i: number) => strin
       };
     },
   };
-  const counts = verdictCounts(claims.map((c) => c.verdict)).map((x) => `${x.count} ${h(VERDICT_LABEL[x.verdict])}`).join(' · ');
-  return `<p class="muted">${pairCounts(claims.map((c) => c.verdict))}: ${counts}. Rows are the paper's claims in its order, columns the settings each is tested on; under each verdict, the number that decided it (for a verdict that did not reproduce, that of the statement that failed) and the effect size; hover for names. A striped cell: the claim is not made for that setting.</p>
+  return `<p class="muted note">Claims in the paper's order; under each verdict the number that decided it (for a failed verdict, the failing statement's) and the effect size; hover for names. Striped: the claim is not made for that setting.</p>
 ${legendHtml()}
 ${renderGrid(grid)}`;
 }
