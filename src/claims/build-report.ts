@@ -1,6 +1,8 @@
 import { environment } from '../backend/info.ts';
+import { SCALE_NAMES, SCALES } from '../config/scale.ts';
+import { SETTINGS } from '../config/settings.ts';
 import { appendJobSummary, writeReport, type WrittenReport } from '../report/write.ts';
-import { RESULTS_SCHEMA_VERSION, type ClaimReport, type ReportInput, type ShardRecord } from '../report/types.ts';
+import { RESULTS_SCHEMA_VERSION, type ClaimReport, type ReportInput, type ScaleVerdicts, type ShardRecord } from '../report/types.ts';
 import { readClaimResults, undecidedPairs } from './results.ts';
 import { currentClaims } from './stamp.ts';
 
@@ -25,6 +27,48 @@ export interface BuildOptions {
 }
 
 /**
+ * Each outcome's column in the report's matrix (group, short header, rank), from the settings as
+ * they are now, so outcomes stored before settings had them are grouped too. An outcome of a
+ * setting that no longer exists keeps none (the report shows it under its name).
+ */
+export function withSettingColumns(claims: ClaimReport[]): ClaimReport[] {
+  const col = new Map(SETTINGS.map((s, order) => [s.name, { group: s.group, short: s.short, order }]));
+  return claims.map((c) => {
+    const sc = c.setting === undefined ? undefined : col.get(c.setting);
+    return sc ? { ...c, settingColumn: sc } : c;
+  });
+}
+
+/** One scale's verdicts, as the side-by-side view needs them (no figures, tables or runs). */
+export const scaleVerdicts = (scale: string, claims: ClaimReport[]): ScaleVerdicts => ({
+  scale,
+  verdicts: claims.map((c) => ({
+    id: c.id, title: c.title, paperRef: c.paperRef, verdict: c.verdict,
+    ...(c.setting !== undefined ? { setting: c.setting } : {}), ...(c.settingTitle !== undefined ? { settingTitle: c.settingTitle } : {}),
+    ...(c.settingColumn ? { settingColumn: c.settingColumn } : {}), ...(c.paper ? { paper: c.paper } : {}), ...(c.stale ? { stale: c.stale } : {}),
+  })),
+});
+
+/**
+ * The verdicts of every scale that decides claims (not the pipeline-only smoke scale) and has
+ * stored outcomes, with this report's own in its place, in the scales' order; empty unless there
+ * are at least two, so a store of one scale shows no comparison.
+ */
+export async function verdictsByScale(scale: string, claims: ClaimReport[]): Promise<ScaleVerdicts[]> {
+  const out: ScaleVerdicts[] = [];
+  for (const name of SCALE_NAMES) {
+    if (name === scale) {
+      if (!SCALES[name].pipelineOnly) out.push(scaleVerdicts(name, claims));
+      continue;
+    }
+    if (SCALES[name].pipelineOnly) continue;
+    const other = withSettingColumns(currentClaims(await readClaimResults(name)));
+    if (other.length) out.push(scaleVerdicts(name, other));
+  }
+  return out.length >= 2 ? out : [];
+}
+
+/**
  * The report's input from the claim outcomes stored for a scale: no training happens here. Only
  * claims whose file exists are reported, each marked stale when the code changed since it was
  * decided. With nothing to report it throws before anything is written, so a good report is never
@@ -32,12 +76,14 @@ export interface BuildOptions {
  * of what was not decided.
  */
 export async function reportInput(scale: string, opts: BuildOptions = {}): Promise<ReportInput> {
-  const claims = currentClaims(opts.claims ?? (await readClaimResults(scale)));
+  const claims = withSettingColumns(currentClaims(opts.claims ?? (await readClaimResults(scale))));
   const undecided = opts.merge ? undecidedPairs(opts.merge.planned, claims, opts.merge.shards) : [];
   if (claims.length === 0 && undecided.length === 0) {
     throw new NoOutcomesError(`no stored outcomes of existing claims at ${scale} scale: run \`GROK_SCALE=${scale} npm run claims\` first (nothing was written)`);
   }
   const env = await environment();
+  // a merge reports the shards' outcomes alone; the local store's other scales are another story
+  const byScale = opts.merge || opts.claims ? [] : await verdictsByScale(scale, claims);
   return {
     generatedAt: new Date().toISOString(),
     scale,
@@ -54,6 +100,7 @@ export async function reportInput(scale: string, opts: BuildOptions = {}): Promi
     claims,
     schemaVersion: RESULTS_SCHEMA_VERSION,
     ...(opts.merge ? { shards: opts.merge.shards, undecided } : {}),
+    ...(byScale.length ? { byScale } : {}),
   };
 }
 
