@@ -104,7 +104,7 @@ export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp:
   if (opts.figureLink) out.push(`**[Open the full report with its figures](${opts.figureLink})**`, '');
   if (cmp) {
     const gone = cmp.removed.length ? ` No longer present: ${cmp.removed.map(md).join(', ')}.` : '';
-    out.push(`Compared with the previous report of ${md(cmp.previousGeneratedAt)}.${gone}`, '');
+    out.push(`Compared with ${md(cmp.against)} (outcomes of the same scale only).${gone}`, '');
   }
   const head = ['claim', 'setting', 'title', 'paper', 'verdict', 'p (deciding test)', 'effect size', ...(cmp ? ['compared with the previous report'] : [])];
   out.push(table(head, input.claims.map((c, i) => {
