@@ -1,6 +1,7 @@
 import { environment } from '../backend/info.ts';
 import { SCALE_NAMES, SCALES } from '../config/scale.ts';
 import { SETTINGS } from '../config/settings.ts';
+import type { Baseline } from '../report/compare.ts';
 import { appendJobSummary, writeReport, type WrittenReport } from '../report/write.ts';
 import { RESULTS_SCHEMA_VERSION, type ClaimReport, type ReportInput, type ScaleVerdicts, type ShardRecord } from '../report/types.ts';
 import { readClaimResults, undecidedPairs } from './results.ts';
@@ -24,6 +25,8 @@ export interface BuildOptions {
   claims?: ClaimReport[];
   compact?: boolean;
   merge?: MergeInfo;
+  /** The verdicts to compare with (default: the results.json in the output folder, if of the same scale). */
+  previous?: Baseline | null;
 }
 
 /**
@@ -107,7 +110,7 @@ export async function reportInput(scale: string, opts: BuildOptions = {}): Promi
 /** Builds reports/ (or opts.outDir). */
 export async function buildReport(scale: string, opts: BuildOptions = {}): Promise<WrittenReport & { claims: number; stale: number; undecided: number }> {
   const input = await reportInput(scale, opts);
-  const written = await writeReport(input, opts.outDir ?? reportsRoot(), { compact: opts.compact });
+  const written = await writeReport(input, opts.outDir ?? reportsRoot(), { compact: opts.compact, ...(opts.previous !== undefined ? { previous: opts.previous } : {}) });
   return { ...written, claims: input.claims.length, stale: input.claims.filter((c) => c.stale).length, undecided: input.undecided?.length ?? 0 };
 }
 

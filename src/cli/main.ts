@@ -22,7 +22,7 @@ Examples:
   grok plot 3f2a --out run.png                             a stored run's curves
   grok report --open                                       rebuild reports/ and open it
 
-Environment: GROK_BACKEND (auto|native|tensorflow|gpu|wasm|cpu), GROK_SCALE (smoke|ci|paper),
+Environment: GROK_BACKEND (auto|native|tensorflow|gpu|wasm|cpu), GROK_SCALE (smoke|quick|ci|paper),
 GROK_SETTINGS, GROK_WORKERS, GROK_POPULATION, GROK_CACHE, GROK_REPORTS, GROK_QUIET=1 (no
 backend or engine line).`;
 

@@ -1,4 +1,4 @@
-import { ticketOverrides, SCALES, type Scale, type ScaleName } from './scale.ts';
+import { quickOf, ticketOverrides, SCALES, type Scale, type ScaleName } from './scale.ts';
 import { tasks } from '../tasks/index.ts';
 import { ticketRun, type OptimConfig, type RunConfig, type RunConfigInput } from './schema.ts';
 import { imdbMissing } from '../tasks/imdb.ts';
@@ -280,7 +280,13 @@ export function settingAt(setting: Setting, scale: Scale): SettingRun | { undeci
   if (missing) return { undecidable: missing };
   const own = setting.scales?.[scale.name];
   if (own && 'undecidable' in own) return { undecidable: own.undecidable };
-  const sc: Scale = { ...SCALES[scale.name], ...scale, ...(own ?? {}) };
+  let sc: Scale = { ...SCALES[scale.name], ...scale, ...(own ?? {}) };
+  if (scale.name === 'quick') {
+    // the setting's own ci scale, shortened: what quick cannot shorten from ci it cannot decide
+    const ci = setting.scales?.ci;
+    if (ci && 'undecidable' in ci) return { undecidable: `the quick scale shortens the ci scale, which cannot decide this setting: ${ci.undecidable}` };
+    sc = { ...quickOf({ ...SCALES.ci, seeds: scale.seeds, ...(ci ?? {}) }), ...(own ?? {}) };
+  }
   return {
     setting,
     scale: sc,

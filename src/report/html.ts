@@ -194,7 +194,7 @@ ${renderScaleMatrix(scales)}
 export function renderHtml(input: ReportInput, figures: ClaimFigures[], cmp: Comparison | null): string {
   const counts = verdictCounts(input.claims.map((c) => c.verdict)).map((x) => `${x.count} ${badge(x.verdict)}`).join(' ');
   const compared = cmp
-    ? `<p class="meta">Compared with the previous report of ${h(cmp.previousGeneratedAt)}.${cmp.removed.length ? ` No longer present: ${cmp.removed.map((id) => `<code>${h(id)}</code>`).join(', ')}.` : ''}</p>`
+    ? `<p class="meta">Compared with ${h(cmp.against)} (outcomes of the same scale only).${cmp.removed.length ? ` No longer present: ${cmp.removed.map((id) => `<code>${h(id)}</code>`).join(', ')}.` : ''}</p>`
     : '';
   const env = Object.entries(input.environment ?? {}).map(([k, v]) => [h(k), h(v)]);
   const body = claimSections(input, figures, cmp);

@@ -108,7 +108,7 @@ export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp:
   if (opts.figureLink) out.push(`**[Open the full report with its figures](${opts.figureLink})**`, '');
   if (cmp) {
     const gone = cmp.removed.length ? ` No longer present: ${cmp.removed.map(md).join(', ')}.` : '';
-    out.push(`Compared with the previous report of ${md(cmp.previousGeneratedAt)}.${gone}`, '');
+    out.push(`Compared with ${md(cmp.against)} (outcomes of the same scale only).${gone}`, '');
   }
   // in the paper's order, as the HTML matrix; the deciding number of a failed verdict is the failing statement's
   const order = readingOrder(input.claims);
