@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SCALE_NAMES } from '../config/scale.ts';
 import { packageRoot } from '../util/paths.ts';
 import { checkEnvironment } from './env.ts';
+import { environmentHelp } from './env-vars.ts';
 import { configIssues } from './flags.ts';
 import { epochOrFinal, number, positiveInt } from './parse.ts';
 
@@ -22,9 +23,7 @@ Examples:
   grok plot 3f2a --out run.png                             a stored run's curves
   grok report --open                                       rebuild reports/ and open it
 
-Environment: GROK_BACKEND (auto|native|tensorflow|gpu|wasm|cpu), GROK_SCALE (smoke|quick|ci|paper),
-GROK_SETTINGS, GROK_WORKERS, GROK_POPULATION, GROK_CACHE, GROK_REPORTS, GROK_QUIET=1 (no
-backend or engine line).`;
+${environmentHelp()}`;
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
