@@ -96,9 +96,9 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .action(run('report', async () => (await import('./report.ts')).report));
 
   program.command('plot')
-    .description("a stored run's train/test accuracy and loss curves as SVG or PNG")
+    .description("a stored run's train/test accuracy and loss curves as SVG or PNG, t_mem and t_gen marked")
     .argument('<run>', 'run key or a unique prefix of it (see grok cache ls)')
-    .option('--out <file>', 'output file; .svg or .png (default <run>.svg)')
+    .option('--out <file>', 'output file; .svg or .png (default: <reports>/plots/<key>.svg, GROK_REPORTS or reports/)')
     .action(run('plot', async () => (await import('./plot.ts')).plot));
 
   program.command('info')
