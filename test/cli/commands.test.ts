@@ -72,7 +72,7 @@ describe('grok commands on a stored run', () => {
     const rows = JSON.parse(r.stdout) as { key: string; state: string; sizeBytes: number; summary: string; milestones: Omit<Trained, 'key'> }[];
     const byKey = new Map(rows.map((row) => [row.key, row]));
     expect(rows).toHaveLength(2);
-    for (const [t, summary] of [[dense, 'mlp add dense seed 0 frac 0.5 40 epochs'], [ticket, 'mlp add magnitude keep 0.5 seed 0 frac 0.5 40 epochs']] as const) {
+    for (const [t, summary] of [[dense, 'mlp add p 11 dense seed 0 frac 0.5 wd 1 40 epochs'], [ticket, 'mlp add p 11 magnitude keep 0.5 from 20 seed 0 frac 0.5 wd 1 40 epochs']] as const) {
       const row = byKey.get(t.key)!;
       expect(row).toMatchObject({ state: 'done', summary });
       expect(row.sizeBytes).toBeGreaterThan(0);
