@@ -54,6 +54,7 @@ export default defineClaim({
   paperQuote:
     'We recognize that the critical pruning rate is between 0.8 and 0.9 because if the pruning rate increases to 0.9, the test accuracy dramatically decreases. Thus, we gradually increased the pruning rate in increments of 0.01 from 0.8 and found that the k = 0.81 is the critical pruning ratio. […] The results show that the grokking ticket with the critical pruning ratio does not require any weight decay during the optimization.',
   paperRef: 'App. E, Fig. 16',
+  paper: { section: 'App. E', order: 12 },
   assertion: `On ${SWEEP_SEEDS} sweep seeds of their own, WD-0 tickets are trained at pruning ratios ${SWEEP_FROM / 100}, ${(SWEEP_FROM + 1) / 100}, … (steps of 0.01) up to the first ratio at which some seed does not reach 95 % test accuracy; the critical ratio (the last one before it) lies within ${PAPER_K} ± ${TOLERANCE}; at k = ${FAIL_K} no sweep seed reaches 95 %; and at the critical ratio more WD-0 tickets than WD-0 dense models reach 95 % on the scale's seeds (one-sided Fisher exact test, p ≤ ${ALPHA}). Every WD-1 dense run the tickets come from must generalise, one that has not by the horizon being trained on to ${EXTENSION_FACTOR}× it and its tickets cut from there (the horizon rule).`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
   // reviewed: k = 1 − keepFraction (spec §0), WD 0 only in the ticket's own training, tickets from

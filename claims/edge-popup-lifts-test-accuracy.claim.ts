@@ -84,6 +84,7 @@ export default defineClaim({
   paperQuote:
     'In Table 1, the result in EP w/o WD shows the network exhibits a generalizing performance (0.92) without any change in weights (merely by pruning weights). Additionally, the EP w/ WD result shows the fastest improvement in test accuracy and is the most effective in promoting generalization. [Table 1 caption:] Combining pruning with weight decay in EP w/ WD results in faster generalization than weight decay alone.',
   paperRef: '§5.2, Table 1',
+  paper: { section: '§5.2', order: 10 },
   assertion: `From θ_mem (epoch ${MEM_EPOCH} of a frac-${FRAC} dense run; train accuracy > 0.95, test < 0.5 on every seed), three tests, all with p ≤ ${ALPHA}: (1) after ${EP_EPOCHS} epochs of edge-popup without weight updates (keep ${KEEP} per layer), mean test accuracy exceeds ${BAR} (the paper's 0.92 − 2 × 0.06): one-sided t-test; (2) EP w/ WD reaches 95 % test accuracy sooner than WD (AdamW lr ${WD_LR}, WD 1, Table 1's row) and (3) sooner than EP w/o WD: one-sided Wilcoxon signed-rank tests on t_gen, paired over seeds, censored = slowest.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains its arms ${epEpochs(scale.controlEpochs)} epochs from θ_mem: nothing can generalise in that time` : null),
   // Implementation checked against spec §7: per-layer top-k of |s| (exactly k kept), straight-through

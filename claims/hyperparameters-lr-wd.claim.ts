@@ -60,6 +60,7 @@ export default defineClaim({
   paperQuote:
     'Larger learning rates (e.g., 0.01) lead to faster grokking, while smaller rates (e.g., 0.0001) significantly slow down the process. […] With lr=0.01, smaller weight decay (e.g., 0.1) delays grokking, while larger values (e.g., 10) accelerates grokking, reducing τ_grok.',
   paperRef: 'App. M, Fig. 22, 23',
+  paper: { section: 'App. M', order: 14 },
   assertion:
     `For each step up the grid — lr 1e-3 → 1e-2 at WD 1; WD 0.1 → 1 and WD 1 → 10 at lr 1e-2 — τ_grok of the dense MLP falls: one-sided paired t-test on log τ over seeds, Holm-corrected over the three steps, p ≤ ${ALPHA}. A slower arm that never reaches 95 % test accuracy counts at its lower bound horizon / t_mem (conservative); a faster arm that never does fails the step. (lr 1e-4 is not tested: see the choices.)`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: nothing generalises yet` : null),

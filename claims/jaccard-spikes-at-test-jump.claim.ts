@@ -59,6 +59,7 @@ export default defineClaim({
   paperQuote:
     'Using the jaccard distance as the metric of structural distance, we show that the structure of the subnetwork is rapidly changing during the transition between memorization and generalization.',
   paperRef: '§5.1, Fig. 7',
+  paper: { section: '§5.1', order: 9 },
   assertion: `Over seeds, the window [t, t + δt] (δt = ${PAPER_DT} epochs for Fig. 7's modular arithmetic) of peak Jaccard distance between keep-${KEEP} magnitude masks starts within δt of the window of largest test-accuracy rise more often than chance: one-sided binomial test at p0 = (2r + 1)/K (r = δt / snapshot spacing, K windows), p ≤ ${ALPHA}. The Pearson correlation of the two series is reported.`,
   undecidable: (scale, setting) => {
     if (scale.name === 'smoke') return `smoke scale trains ${scale.epochs} epochs: no test-accuracy jump to locate`;

@@ -77,6 +77,7 @@ export default defineClaim({
   paperQuote:
     'The weight matrices exhibit periodic patterns, reflecting good structure learned during training. Furthermore, the grokking ticket masks align with these periodic characteristics, indicating that the grokking ticket has successfully acquired structures that are beneficial for the task of Modular Addition. […] Unlike the results shown in Figure 20, these methods do not exhibit periodic structures.',
   paperRef: 'App. K, Fig. 20, 21',
+  paper: { section: 'App. K', order: 13 },
   assertion:
     `Rows of the W_E and W_U masks over the tokens (1000 rows) are called periodic when their Fourier entropy (Shannon, App. F) is below that of ${SHUFFLES} random reorderings of the same entries at p ≤ ${ALPHA}. (1) More than half of the grokking ticket's rows (keep ${KEEP}) are periodic: one-sided t-test of the per-seed fraction against ${MAJORITY}, p ≤ ${ALPHA}; and (2) for each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, the ticket's fraction is larger: one-sided paired t-test over seeds, Holm-corrected over the four, p ≤ ${ALPHA}. Every dense run must generalise, one that has not by the horizon being trained on to ${EXTENSION_FACTOR}× it and its ticket taken from there (the horizon rule).`,
   undecidable: notAtSmoke,

@@ -59,6 +59,7 @@ export default defineClaim({
   paperQuote:
     'From the perspective of the L2 norm, all models appear to converge to a similar solution (Generalized zone). However, from the perspective of L1 norms, they converge to different values. […] This phenomenon of having similar L2 norms but smaller L1 norms suggests that good subnetwork (grokking ticket) weights become stronger',
   paperRef: '§4.1, Fig. 6, Fig. 10',
+  paper: { section: '§4.1', order: 6 },
   assertion:
     `Final norms (mean of per-layer norms of the used weights, spec §3.4) relative to the base model's, per seed, for the ticket (keep ${KEEP}) and the L1- and L2-matched dense models: (1) L2 similar: mean |ln(L2 / L2_base)| < ln ${1 + TOLERANCE} (within ±${100 * TOLERANCE} %), one-sided t-test; (2) L1 different: mean |ln(L1 / L1_base)| > ln ${1 + TOLERANCE}, one-sided t-test, for the ticket signed (its L1 smaller). All six tests Holm-corrected, each p ≤ ${ALPHA}. A dense run that has not generalised by the horizon is trained on to ${EXTENSION_FACTOR}× it and used if it generalises by then (the horizon rule); one that never does fails the claim.`,
   undecidable,

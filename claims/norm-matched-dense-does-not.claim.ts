@@ -31,6 +31,7 @@ export default defineClaim({
   paperQuote:
     'Despite having the same initial weight norms, the grokking ticket arrives at generalization much faster than both controlled dense models. This result indicates that the delayed increase in test accuracy is attributable not to the weight norms but to the discovery of good structure.',
   paperRef: '§4.1, Fig. 5a, Fig. 6, Fig. 10',
+  paper: { section: '§4.1', order: 4 },
   assertion:
     `For each control (dense θ0·r₁ matching the ticket's L1 norm, dense θ0·r₂ matching its L2 norm; global-norm ratios as in the paper), τ_control > τ_ticket by a one-sided paired t-test on log τ over seeds, Holm-corrected over the two controls, p ≤ 0.05. A control never reaching 95 % test accuracy counts at its lower bound τ > horizon / t_mem (conservative); one that never memorised has no τ and is left out of the test, named. A dense run that has not generalised by the horizon is trained on to ${EXTENSION_FACTOR}× it and its ticket used if it generalises by then (the horizon rule); one that never does fails the claim.`,
   settings: ['mlp-add', 'transformer-add'],

@@ -30,6 +30,7 @@ export default defineClaim({
   paperQuote:
     'Despite having the same initial weight norms, the grokking ticket arrives at generalization much faster than both controlled dense models. This result indicates that the delayed increase in test accuracy is attributable not to the weight norms but to the discovery of good structure.',
   paperRef: '§4.1, Fig. 5a (the controls against the base model), Fig. 10, 15',
+  paper: { section: '§4.1', order: 5 },
   assertion:
     `For each control (dense θ0·r₁ matching the ticket's L1 norm, dense θ0·r₂ matching its L2 norm, keep ${KEEP}), trained for the base model's horizon: t_gen,control > ${MARGIN} × t_gen,base, by a one-sided paired t-test on ln(t_gen,control / t_gen,base) over seeds (non-inferiority, margin ${MARGIN}), Holm-corrected over the two controls, p ≤ 0.05. A control below 95 % test accuracy at its horizon counts at the horizon (conservative); every base run must generalise, one that has not by the horizon being trained on to ${EXTENSION_FACTOR}× it (the horizon rule, its controls then trained as long).`,
   settings: ['mlp-add', 'transformer-add'],

@@ -31,6 +31,7 @@ export default defineClaim({
   paperQuote:
     'All PaI methods perform worse than the base model or, in some cases, perform worse than the random pruning. These results indicate neither the weight norm nor the sparsity alone is the cause of delayed generalization.',
   paperRef: '§4.2, Fig. 5b, Fig. 12',
+  paper: { section: '§4.2', order: 7 },
   assertion:
     `For each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, τ_PaI > τ_ticket by a one-sided paired t-test on log τ over seeds, Holm-corrected over the four methods, p ≤ 0.05 (censored PaI runs at their lower bound; a run that never memorised has no τ and is left out of the test, named). A dense run that has not generalised by the horizon is trained on to ${EXTENSION_FACTOR}× it and its ticket used if it generalises by then (the horizon rule); one that never does fails the claim.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),

@@ -27,6 +27,7 @@ export default defineClaim({
   paperQuote:
     'The results show that all PaI methods perform worse than the base model or, in some cases, perform worse than the random pruning. These results indicate neither the weight norm nor the sparsity alone is the cause of delayed generalization.',
   paperRef: '§4.2, Fig. 5b, Fig. 12',
+  paper: { section: '§4.2', order: 8 },
   assertion:
     `For each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, trained for the base model's horizon: t_gen,PaI > t_gen,base by a one-sided paired t-test on ln(t_gen,PaI / t_gen,base) over seeds, Holm-corrected over the four methods, p ≤ 0.05. A mask below 95 % test accuracy at its horizon counts at the horizon (conservative); every base run must generalise, one that has not by the horizon being trained on to ${EXTENSION_FACTOR}× it (the horizon rule, its masks then trained as long).`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no model generalises yet` : null),

@@ -34,6 +34,7 @@ export default defineClaim({
   paperQuote:
     'When using a lottery ticket (good subnetworks), the train and test accuracy increase almost similarly, i.e., the time from memorization (t_mem) to generalization (t_gen) has significantly accelerated. Note that not only the subtraction (t_gen − t_mem) but the ratio (t_gen/t_mem) is also significantly improved.',
   paperRef: '§3.2, Fig. 1 (left), Fig. 2a; τ_grok defined in §3.1',
+  paper: { section: '§3.2', order: 1 },
   assertion: `Paired over seeds, τ_ticket < τ_dense by a one-sided Wilcoxon signed-rank test with p ≤ ${ALPHA}, and the median of τ_dense / τ_ticket ≥ ${MIN_RATIO}. Ticket: global magnitude pruning of the final dense checkpoint keeping ${KEEP * 100} % (pruning ratio k = ${1 - KEEP}), rewound to θ0. A censored τ (never reached) ranks worst. A dense run that has not generalised by the horizon is trained on to ${EXTENSION_FACTOR}× it and used if it groks by then (the horizon rule); one that never groks fails the claim.`,
   settings: ['mlp-add', 'transformer-add', 'mlp-multiply', 'mlp-x2y2', 'mlp-x2xyy2', 'transformer-subtract', 'transformer-x2xyy2x', 'transformer-x3xy',
     'mnist-mlp', 'lstm-imdb', 'mlp-polynomial', 'mlp-parity'],

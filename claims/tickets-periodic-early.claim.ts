@@ -40,6 +40,7 @@ export default defineClaim({
   paperQuote:
     'The results show that the grokking ticket has neurons with periodic structure at an early stage (2k epochs) and exhibits a rapid decrease in FE in the early epoch.',
   paperRef: '§5.3, Fig. 8, App. F (Fig. 17, 18)',
+  paper: { section: '§5.3', order: 11 },
   assertion: `Paired over seeds, the first snapshot at which the Fourier entropy (authors' form) of the neurons' input weights falls below ${THRESHOLD} is earlier for the ticket (keep ${KEEP}) than for the dense model: one-sided Wilcoxon signed-rank p ≤ ${ALPHA} (never falling below counts as latest). A dense run that has not generalised by the horizon is trained on to ${EXTENSION_FACTOR}× it and used if it generalises by then (the horizon rule); one that never does fails the claim.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: no grokking ticket exists yet` : null),
 

@@ -106,7 +106,7 @@ export async function attemptClaim(claim: Claim, settingName: string, opts: Atte
   const stamp = () => ({ stamp: stampOutcome(claim.id, suiteScale.name) });
   const started = Date.now();
   const runs: ClaimReport['runs'] = [];
-  const base = { id: claim.id, setting: setting.name, settingTitle: setting.title, title: claim.title, paperQuote: claim.paperQuote, paperRef: claim.paperRef, assertion: claim.assertion, scale: suiteScale.name };
+  const base = { id: claim.id, setting: setting.name, settingTitle: setting.title, title: claim.title, paperQuote: claim.paperQuote, paperRef: claim.paperRef, ...(claim.paper ? { paper: { section: claim.paper.section, order: claim.paper.order } } : {}), assertion: claim.assertion, scale: suiteScale.name };
   const empty = { statistics: [], seedTable: { columns: [], rows: [] }, figures: [] };
   const errorOutcome = (cause: string, keepRuns = true): ClaimReport => ({ ...base, ...empty, verdict: 'error', reason: cause, runs: keepRuns ? runs : [], durationMs: Date.now() - started });
   const failed = (cause: string): TestResult => ({ status: 'fail', message: `${key}: ${cause}` });

@@ -4,6 +4,7 @@ import { getSetting, type Setting } from '../config/settings.ts';
 import type { RunResult } from '../runs/execute.ts';
 import type { Job } from '../runs/pool.ts';
 import { checkDesign, type SequentialDesign } from '../stats/sequential.ts';
+import type { PaperPlace } from '../report/types.ts';
 import { checkExpectation, type ClaimOutcome, type ExpectedFailure } from './outcome.ts';
 
 export type { ClaimOutcome, ExpectedFailure, ExpectedState } from './outcome.ts';
@@ -47,6 +48,12 @@ export interface ClaimDefinition {
   title: string;
   paperQuote: string;
   paperRef: string;
+  /**
+   * Where the claim sits in the paper: the section as printed ('§3.2', 'App. E') and its rank in
+   * the paper's order (the report lists claims by it, grouped by section). Without it the report
+   * places the claim by the section its paperRef starts with, after the ranked claims.
+   */
+  paper?: PaperPlace;
   /** The assertion in plain words. */
   assertion: string;
   /** The settings this claim is tested on (default: mlp-add); each is its own test and verdict. */
@@ -89,6 +96,12 @@ export function defineClaim(def: ClaimDefinition): Claim {
   for (const n of settings) getSetting(n);
   if (def.expectedFailure !== undefined && typeof def.expectedFailure !== 'function') checkExpectation(def.expectedFailure, def.id);
   if (def.seeds !== undefined && typeof def.seeds !== 'function') checkSeedPlan(def.seeds, def.id);
+  if (def.paper !== undefined) {
+    const p = def.paper as unknown as Partial<PaperPlace> | null;
+    if (!p || typeof p.section !== 'string' || !p.section.trim() || typeof p.order !== 'number' || !Number.isFinite(p.order)) {
+      throw new Error(`claim "${def.id}": paper must be { section: '§3.2', order: <a number> } (the section as printed and the claim's rank in the paper), got ${JSON.stringify(def.paper)}`);
+    }
+  }
   return Object.freeze({ ...def, settings: Object.freeze([...settings]) });
 }
 

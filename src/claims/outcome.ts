@@ -160,6 +160,12 @@ export function judge(statements: Statement[], expected: ExpectedFailure | null)
   return { verdict: measured, ok: false, note: `not the known failure (${surprises.join('; ')})${advice}. Known: ${expected.why}` };
 }
 
-/** The statements as stored in an outcome: stable ids with their state, for the report and for tests. */
+/**
+ * The statements as stored in an outcome: stable ids with their state, and the number and p-value
+ * that decided each, so the report shows a failed verdict beside the statement that failed it.
+ */
 export const statementRecords = (statements: Statement[]): z.infer<typeof statementRecordSchema>[] =>
-  statements.map((s) => ({ id: s.id, name: s.name, state: s.state, ...(s.detail ? { detail: s.detail } : {}) }));
+  statements.map((s) => ({
+    id: s.id, name: s.name, state: s.state, ...(s.detail ? { detail: s.detail } : {}),
+    ...(s.value !== null ? { value: s.value } : {}), ...(s.pValue !== undefined ? { pValue: s.pValue } : {}),
+  }));

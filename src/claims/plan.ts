@@ -12,8 +12,12 @@ import { isClaim } from './define.ts';
 export interface PlannedClaim {
   id: string;
   file: string;
+  title: string;
   settings: string[];
 }
+
+/** A claim test's name, one per (claim, setting): made by the runner, matched by vitest's `-t` filter. */
+export const claimTestName = (id: string, setting: string, title: string): string => `${id} [${setting}]: ${title}`;
 
 export class ClaimPlanError extends Error {}
 
@@ -26,14 +30,14 @@ export async function discoverClaims(dir = claimsRoot()): Promise<PlannedClaim[]
   for (const file of files) {
     const def: unknown = (await import(pathToFileURL(join(dir, file)).href)).default;
     if (!isClaim(def)) throw new ClaimPlanError(`${join(dir, file)}: its default export is not a claim (export default defineClaim({...}))`);
-    out.push({ id: def.id, file, settings: [...def.settings] });
+    out.push({ id: def.id, file, title: def.title, settings: [...def.settings] });
   }
   checkIds(out, dir);
   return out;
 }
 
 /** Each id once, and a claim's file named for its id, so its stored outcome has one owner. */
-export function checkIds(claims: PlannedClaim[], dir: string): void {
+export function checkIds(claims: Pick<PlannedClaim, 'id' | 'file' | 'settings'>[], dir: string): void {
   const byId = new Map<string, string>();
   for (const c of claims) {
     const other = byId.get(c.id);

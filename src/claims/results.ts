@@ -48,6 +48,9 @@ export async function readClaimResults(scale: string, dir = claimResultsDir(scal
       } catch (err) {
         return { file, claim: unreadableRow(dir, file, err instanceof Error ? err.message : String(err), scale) };
       }
+      // a verdict of another scale (a quick one copied among ci outcomes) must never pass for this scale's
+      const other = [claim.scale, claim.stamp?.scale].find((x) => x !== undefined && x !== scale);
+      if (other !== undefined) return { file, claim: unreadableRow(dir, file, `decided at ${other} scale, stored among the ${scale} outcomes: a verdict counts only at the scale that decided it`, scale) };
       if (file.endsWith(PREVIOUS_SUFFIX)) {
         const since = statSync(join(dir, file)).ctime.toISOString();
         claim = { ...claim, stale: `an attempt at this claim started ${since} and stored no outcome (it was interrupted, or its outcome could not be written): this is the outcome before it` };

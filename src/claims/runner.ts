@@ -3,6 +3,7 @@ import { expect, inject, test } from 'vitest';
 import { selectedSettings } from '../config/settings.ts';
 import { attemptClaim } from './attempt.ts';
 import { isClaim, type Claim } from './define.ts';
+import { claimTestName } from './plan.ts';
 
 /**
  * The one place claim tests are made. This is the claims project's vitest setup file: it runs
@@ -22,7 +23,7 @@ export function registerClaimTests(claim: Claim, progressFile: string | undefine
   }
   for (const setting of claim.settings) {
     if (selected && !selected.has(setting)) continue;
-    test(`${claim.id} [${setting}]: ${claim.title}`, async (ctx) => {
+    test(claimTestName(claim.id, setting, claim.title), async (ctx) => {
       const { test: result } = await attemptClaim(claim, setting, { progressFile });
       if (result.status === 'skip') ctx.skip(result.note);
       // the message alone: the stack of a verdict would point into the runner, not at the claim

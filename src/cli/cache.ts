@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { claimResultsRoot } from '../claims/results.ts';
@@ -7,6 +7,7 @@ import { openRun, RunStore, type RunEntry } from '../store/store.ts';
 import { tasks } from '../tasks/index.ts';
 import { milestones, type Milestones } from '../train/milestones.ts';
 import type { RunLog } from '../train/loop.ts';
+import { describeConfig, describeRuns } from './describe-run.ts';
 import { UsageError } from './errors.ts';
 
 // the store alone, not runs/execute.ts: listing and cleaning need no training code (nor tfjs)
@@ -14,12 +15,16 @@ const store = () => new RunStore();
 
 export const runState = (e: RunEntry): 'done' | 'running' | 'partial' => (e.done ? 'done' : e.locked ? 'running' : 'partial');
 
-/** One line saying what a stored run is: "mlp add dense seed 0 frac 0.5 30 epochs". */
-export function configSummary(config: unknown): string {
-  const c = config as RunConfig | null;
-  if (!c) return '?';
-  const derive = c.derive ? `${c.derive.method}${'keepFraction' in c.derive ? ` keep ${c.derive.keepFraction}` : ''}` : 'dense';
-  return `${c.model?.name ?? '?'} ${c.data?.task ?? '?'} ${derive} seed ${c.data?.seed} frac ${c.data?.fracTrain} ${c.epochs} epochs`;
+/** One line saying what a stored run is: "mlp-add magnitude keep 0.4 seed 0 frac 0.5 wd 1 3000 epochs (base 15000)". */
+export const configSummary = (config: unknown): string => describeConfig(config).summary;
+
+/** config.json as stored (config, backend, code version): what tells two runs of one config apart. */
+function storedConfigFile(e: RunEntry): unknown {
+  try {
+    return JSON.parse(readFileSync(join(e.dir, 'config.json'), 'utf8'));
+  } catch {
+    return { config: e.config, codeVersion: e.codeVersion };
+  }
 }
 
 /** A finished run's milestones, recomputed from its metrics with its task's threshold. */
@@ -31,12 +36,13 @@ async function storedMilestones(e: RunEntry): Promise<Milestones> {
 
 export async function cacheLs(o: { json?: boolean }): Promise<number> {
   const entries = await store().list();
+  const described = describeRuns(entries.map(storedConfigFile));
   if (!o.json) {
-    for (const e of entries) process.stdout.write(`${e.key}  ${runState(e)}  ${(e.sizeBytes / 1e6).toFixed(1)} MB  ${configSummary(e.config)}\n`);
+    entries.forEach((e, i) => process.stdout.write(`${e.key}  ${runState(e)}  ${(e.sizeBytes / 1e6).toFixed(1)} MB  ${described[i].summary}\n`));
     return 0;
   }
   const rows = [];
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
     let m: Milestones | null = null;
     let problem: string | undefined;
     if (e.done && e.config) {
@@ -46,8 +52,9 @@ export async function cacheLs(o: { json?: boolean }): Promise<number> {
         problem = err instanceof Error ? err.message : String(err); // listed, not fatal: `grok cache verify` diagnoses
       }
     }
+    const { summary, ...description } = described[i];
     rows.push({
-      key: e.key, state: runState(e), sizeBytes: e.sizeBytes, finishedAt: e.finishedAt, summary: configSummary(e.config), config: e.config,
+      key: e.key, state: runState(e), sizeBytes: e.sizeBytes, finishedAt: e.finishedAt, summary, description, codeVersion: e.codeVersion, config: e.config,
       milestones: m && { tMem: m.tMem, tGen: m.tGen, tauGrok: m.tauGrok, horizon: m.horizon },
       ...(problem ? { problem } : {}),
     });

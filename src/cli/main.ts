@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SCALE_NAMES } from '../config/scale.ts';
 import { packageRoot } from '../util/paths.ts';
 import { checkEnvironment } from './env.ts';
+import { environmentHelp } from './env-vars.ts';
 import { configIssues } from './flags.ts';
 import { epochOrFinal, number, positiveInt } from './parse.ts';
 
@@ -19,12 +20,11 @@ const EXAMPLES = `
 Examples:
   grok train --seed 0 --frac 0.5 --epochs 15000            one dense run (stored in .grok-cache/)
   grok train --seed 0 --frac 0.5 --epochs 15000 --keep 0.4 its grokking ticket
+  grok train --setting mnist-mlp --epochs 3000             a named setting's run (grok list), shorter
   grok plot 3f2a --out run.png                             a stored run's curves
   grok report --open                                       rebuild reports/ and open it
 
-Environment: GROK_BACKEND (auto|native|tensorflow|gpu|wasm|cpu), GROK_SCALE (smoke|ci|paper),
-GROK_SETTINGS, GROK_WORKERS, GROK_POPULATION, GROK_CACHE, GROK_REPORTS, GROK_QUIET=1 (no
-backend or engine line).`;
+${environmentHelp()}`;
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -51,15 +51,16 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .addHelpText('after', EXAMPLES);
 
   // run-config flags: each sets one field of the run (see flags.ts); --config gives the whole run instead
-  const runFlag = (flags: string, description: string, parse?: (v: string) => unknown) => {
-    const o = new Option(flags, description).conflicts('config');
+  const runFlag = (flags: string, description: string, parse?: (v: string) => unknown, conflicts: string[] = []) => {
+    const o = new Option(flags, description).conflicts(['config', ...conflicts]);
     return parse ? o.argParser(parse) : o;
   };
   program.command('train')
     .description('one dense run, or its grokking ticket with --keep (trained once, then read from the store)')
     .option('--config <file>', 'the whole run config as JSON (see docs/ARCHITECTURE.md); excludes the run flags')
-    .addOption(runFlag('--task <name>', 'task (default add; see grok list)'))
-    .addOption(runFlag('--model <name>', 'model (default: the task\'s, mlp for add)'))
+    .addOption(runFlag('--setting <name>', 'a named setting\'s run (grok list: task, model, hyperparameters) at GROK_SCALE\'s horizon; the flags below override its fields'))
+    .addOption(runFlag('--task <name>', 'task (default add; see grok list); a task whose setting has other hyperparameters needs --setting', undefined, ['setting']))
+    .addOption(runFlag('--model <name>', 'model (default: the task\'s, mlp for add)', undefined, ['setting']))
     .addOption(runFlag('--p <n>', 'the modulus, a prime (default 67)', number))
     .addOption(runFlag('--frac <x>', 'fraction of pairs used for training (default 0.4)', number))
     .addOption(runFlag('--seed <n>', 'split and init seed (default 0)', number))
@@ -97,9 +98,9 @@ function buildProgram(run: (name: string, load: () => Promise<Action>) => (...ar
     .action(run('report', async () => (await import('./report.ts')).report));
 
   program.command('plot')
-    .description("a stored run's train/test accuracy and loss curves as SVG or PNG")
+    .description("a stored run's train/test accuracy and loss curves as SVG or PNG, t_mem and t_gen marked")
     .argument('<run>', 'run key or a unique prefix of it (see grok cache ls)')
-    .option('--out <file>', 'output file; .svg or .png (default <run>.svg)')
+    .option('--out <file>', 'output file; .svg or .png (default: <reports>/plots/<key>.svg, GROK_REPORTS or reports/)')
     .action(run('plot', async () => (await import('./plot.ts')).plot));
 
   program.command('info')

@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { thinLogSpaced } from '../claims/figures.ts';
 import { toVegaLite } from '../report/specs.ts';
@@ -9,6 +9,7 @@ import { milestones } from '../train/milestones.ts';
 import type { RunLog } from '../train/loop.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { reportsRoot } from '../util/paths.ts';
 import { configSummary, findRun, runState } from './cache.ts';
 import { UsageError } from './errors.ts';
 
@@ -48,17 +49,22 @@ export function runCurvesSpec(key: string, config: RunConfig, log: RunLog): TopL
   return { $schema, config: look, title: { text: `run ${key}`, subtitle: configSummary(config) }, vconcat: inner, spacing: 24 } as unknown as TopLevelSpec;
 }
 
+/** Where a plot goes without --out: the report folder, never the current directory (a checkout's root). */
+export const defaultPlotFile = (key: string): string => join(reportsRoot(), 'plots', `${key}.svg`);
+
 export async function plot(run: string, o: { out?: string }): Promise<number> {
-  const out = o.out ?? `${run}.svg`;
-  const format = extname(out).toLowerCase();
-  if (format !== '.svg' && format !== '.png') throw new UsageError(`--out: "${out}" is invalid (the file name must end in .svg or .png)`);
+  if (o.out !== undefined) {
+    const format = extname(o.out).toLowerCase();
+    if (format !== '.svg' && format !== '.png') throw new UsageError(`--out: "${o.out}" is invalid (the file name must end in .svg or .png)`);
+  }
   const e = await findRun(run);
   if (!e.done) throw new UsageError(`run ${e.key} is ${runState(e)}, not finished: nothing to plot yet`);
   if (!e.config) throw new UsageError(`run ${e.key}: its config.json is missing or unreadable (see \`grok cache verify\`)`);
+  const out = o.out ?? defaultPlotFile(e.key);
   const log = await openRun(e.dir).readJson<RunLog>('metrics.json');
   const { renderPng, renderSvg } = await import('../report/render.ts'); // vega and resvg: only once there is something to draw
   const svg = await renderSvg(runCurvesSpec(e.key, e.config as RunConfig, log));
-  await writeFileAtomic(out, format === '.svg' ? svg : renderPng(svg));
+  await writeFileAtomic(out, extname(out).toLowerCase() === '.svg' ? svg : renderPng(svg));
   process.stdout.write(`${out}\n`);
   return 0;
 }

@@ -2,14 +2,17 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { initBackend } from '../backend/choose.ts';
 import { denseRun, parseRunConfig, resolve, ticketRun, type RunConfig } from '../config/schema.ts';
+import { currentScale, ticketOverrides } from '../config/scale.ts';
+import { SETTINGS } from '../config/settings.ts';
 import { pruneCount } from '../prune/mask.ts';
 import { getRun } from '../runs/execute.ts';
 import { UsageError } from './errors.ts';
 import { configIssues, givenFlags, inFlagTerms } from './flags.ts';
 import { progressReporter } from './progress-bar.ts';
+import { differingFields, settingBase, settingNamed } from './train-setting.ts';
 
 export interface TrainOptions {
-  config?: string;
+  config?: string; setting?: string;
   model?: string; task?: string; p?: number; frac?: number; seed?: number; asymmetric?: boolean;
   epochs?: number; evalEvery?: number; snapshotEvery?: number; wd?: number; lr?: number;
   keep?: number; from?: number | 'final';
@@ -85,6 +88,24 @@ function checkKeepLeavesEveryMatrix(config: RunConfig, keep: number): void {
   );
 }
 
+/** The fields a flag gave: an absent flag must not erase the setting's value with undefined. */
+const onlyGiven = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/**
+ * A task trained from the registered defaults where a named setting trains it with other
+ * hyperparameters (MNIST: WD 0.1, not the modular tasks' 1) is refused: the run would silently not
+ * be the paper's. The fields the user set by flags, the seed and the split the scale sets are
+ * not compared; --setting trains the setting's config, --config any other.
+ */
+function refuseSettingsHyperparametersUnsaid(config: RunConfig, given: readonly string[]): void {
+  const candidates = SETTINGS.filter((s) => s.task === config.data.task && s.model === config.model.name && !s.unavailable?.());
+  if (candidates.length === 0) return;
+  const diffs = candidates.map((s) => ({ s, d: differingFields(config, s, settingBase(s, currentScale()).base(config.data.seed), given) })).sort((a, b) => a.d.length - b.d.length);
+  if (diffs[0].d.length === 0) return;
+  const { s, d } = diffs[0];
+  throw new UsageError(`--task ${config.data.task}: the defaults differ from setting ${s.name}'s hyperparameters (${d.join('; ')}); train it with --setting ${s.name} (other flags override it), or give every field with --config`);
+}
+
 export async function train(o: TrainOptions, cmd: Command): Promise<number> {
   // the run flags conflict with --config (commander checks that); --from only qualifies --keep
   if (o.from !== undefined && o.keep === undefined) throw new UsageError('--from needs --keep (it picks the snapshot the ticket\'s mask is taken from)');
@@ -95,6 +116,28 @@ export async function train(o: TrainOptions, cmd: Command): Promise<number> {
     config = readConfigFile(o.config);
     if (config.derive && o.keep !== undefined) {
       throw new UsageError(`--keep: ${o.config} already describes a derived run (derive.method "${config.derive.method}"); --keep derives a ticket from a dense run`);
+    }
+  } else if (o.setting !== undefined) {
+    // the setting's config at GROK_SCALE's horizon; each flag given overrides its field
+    const setting = settingNamed(o.setting);
+    const { base, scale, note } = settingBase(setting, currentScale());
+    if (note) process.stderr.write(`[grok] --setting ${setting.name}: ${note}\n`);
+    const seed = o.seed ?? 0;
+    const b = base(seed);
+    config = await inFlagTerms(given, () => parseRunConfig({
+      ...b,
+      data: { ...b.data, ...onlyGiven({ p: o.p, fracTrain: o.frac, symmetric: o.asymmetric ? false : undefined }) },
+      optim: { ...b.optim, ...onlyGiven({ weightDecay: o.wd, lr: o.lr }) },
+      epochs: o.epochs ?? b.epochs,
+      evalEvery: o.evalEvery ?? b.evalEvery,
+      snapshotEvery: o.snapshotEvery ?? b.snapshotEvery,
+    }));
+    if (o.keep !== undefined) {
+      const dense = config;
+      const keepFraction = o.keep;
+      // as the claims derive it: the setting's empty-layer rule, and its scale's ticket horizon unless --epochs says
+      config = await inFlagTerms(given, () => ticketRun(dense, { keepFraction, fromEpoch: o.from ?? 'final', ...(setting.allowEmptyLayers ? { allowEmptyLayers: true } : {}) }, o.epochs === undefined ? ticketOverrides(scale) : {}));
+      checkKeepLeavesEveryMatrix(config, keepFraction);
     }
   } else {
     const seed = o.seed ?? 0;
@@ -107,8 +150,9 @@ export async function train(o: TrainOptions, cmd: Command): Promise<number> {
       evalEvery: o.evalEvery,
       snapshotEvery: o.snapshotEvery,
     }));
+    refuseSettingsHyperparametersUnsaid(config, given);
   }
-  if (o.keep !== undefined) {
+  if (o.keep !== undefined && o.setting === undefined) {
     const base = config;
     const keepFraction = o.keep;
     config = await inFlagTerms(given, () => ticketRun(base, { keepFraction, fromEpoch: o.from ?? 'final' }));

@@ -9,8 +9,11 @@ import { EnvError } from './env-error.ts';
  * smoke: a few dozen epochs on two seeds, to prove the whole pipeline on a new machine in about a
  * minute: every claim trains its tiny runs, computes its statistics and draws its figures, and its
  * verdict is "skipped" (nothing can be decided at that size).
+ * quick: a first verdict for a new claim in minutes: the ci scale (its seeds, split and each
+ * setting's own ci values) with every horizon cut to a fifth (QUICK_FRACTION). Its outcomes are
+ * stored, reported and compared under their own name, so a quick verdict never passes for a ci one.
  */
-export const SCALE_NAMES = ['smoke', 'ci', 'paper'] as const;
+export const SCALE_NAMES = ['smoke', 'quick', 'ci', 'paper'] as const;
 export type ScaleName = (typeof SCALE_NAMES)[number];
 
 export interface Scale {
@@ -43,9 +46,37 @@ export interface Scale {
  */
 export const ticketOverrides = (scale: Scale): { epochs: number } => ({ epochs: scale.ticketEpochs ?? scale.epochs });
 
+/**
+ * The share of each ci horizon the quick scale trains. Five seeds stay: with fewer, no one-sided
+ * test over seeds can reach p ≤ 0.05 (Wilcoxon's and the binomial's smallest p at 4 seeds is 1/16).
+ */
+export const QUICK_FRACTION = 0.2;
+
+/** A horizon cut to QUICK_FRACTION, never below one evaluation interval. */
+const quickEpochs = (epochs: number, evalEvery: number): number => Math.max(evalEvery, Math.round(epochs * QUICK_FRACTION));
+
+/**
+ * The quick scale of a (setting's) ci scale: the same seeds, split and evaluation, every horizon
+ * cut to QUICK_FRACTION, snapshots no further apart than its horizon.
+ */
+export function quickOf(ci: Scale): Scale {
+  const epochs = quickEpochs(ci.epochs, ci.evalEvery);
+  return {
+    ...ci,
+    name: 'quick',
+    epochs,
+    controlEpochs: quickEpochs(ci.controlEpochs, ci.evalEvery),
+    ...(ci.ticketEpochs ? { ticketEpochs: quickEpochs(ci.ticketEpochs, ci.evalEvery) } : {}),
+    snapshotEvery: Math.min(ci.snapshotEvery, epochs),
+  };
+}
+
+const CI: Scale = { name: 'ci', seeds: [0, 1, 2, 3, 4], epochs: 15_000, fracTrain: 0.5, evalEvery: 10, snapshotEvery: 1000, controlEpochs: 3000 };
+
 export const SCALES: Record<ScaleName, Scale> = {
   smoke: { name: 'smoke', seeds: [0, 1], epochs: 40, fracTrain: 0.5, evalEvery: 5, snapshotEvery: 20, controlEpochs: 20, pipelineOnly: true },
-  ci: { name: 'ci', seeds: [0, 1, 2, 3, 4], epochs: 15_000, fracTrain: 0.5, evalEvery: 10, snapshotEvery: 1000, controlEpochs: 3000 },
+  quick: quickOf(CI),
+  ci: CI,
   paper: { name: 'paper', seeds: [0, 1, 2, 3, 4], epochs: 30_000, fracTrain: 0.4, evalEvery: 10, snapshotEvery: 2000, controlEpochs: 30_000 },
 };
 

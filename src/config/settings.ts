@@ -1,4 +1,4 @@
-import { ticketOverrides, SCALES, type Scale, type ScaleName } from './scale.ts';
+import { quickOf, ticketOverrides, SCALES, type Scale, type ScaleName } from './scale.ts';
 import { tasks } from '../tasks/index.ts';
 import { ticketRun, type OptimConfig, type RunConfig, type RunConfigInput } from './schema.ts';
 import { imdbMissing } from '../tasks/imdb.ts';
@@ -9,9 +9,17 @@ import { imdbMissing } from '../tasks/imdb.ts';
  * A setting says, per scale, how much it trains, or why that scale cannot decide it (with the
  * measured cost), in which case its claims are skipped there, never passed.
  */
+/** The report's column groups, in the order the paper presents them. */
+export const SETTING_GROUPS = ['modular MLP', 'transformer', 'beyond modular'] as const;
+export type SettingGroup = (typeof SETTING_GROUPS)[number];
+
 export interface Setting {
   name: string;
   title: string;
+  /** The report matrix's column header: a few characters (the group says the model). */
+  short: string;
+  /** The report matrix's column group. */
+  group: SettingGroup;
   paperRef: string;
   task: string;
   model: string;
@@ -47,6 +55,8 @@ export interface SettingRun {
 const MLP_ADD: Setting = {
   name: 'mlp-add',
   title: 'MLP, a + b mod 67',
+  short: 'a+b',
+  group: 'modular MLP',
   paperRef: '§3, Fig. 1, 2a; App. B.1',
   task: 'add',
   model: 'mlp',
@@ -60,6 +70,8 @@ const MLP_ADD: Setting = {
 const TRANSFORMER_ADD: Setting = {
   name: 'transformer-add',
   title: 'Transformer, a + b mod 67',
+  short: 'a+b',
+  group: 'transformer',
   paperRef: 'Fig. 2b, 9, 11, 15; App. B.2',
   task: 'add',
   model: 'transformer',
@@ -87,6 +99,8 @@ const OP_PAPER = { epochs: 50_000 };
 const op = (task: string, title: string, model: 'mlp' | 'transformer', ci: Partial<Scale> | { undecidable: string }): Setting => ({
   name: `${model}-${task}`,
   title: `${model === 'mlp' ? 'MLP' : 'Transformer'}, ${title} mod 67${model === 'transformer' ? ' (ordered pairs)' : ''}`,
+  short: title.replace(/\s+/g, ''),
+  group: model === 'mlp' ? 'modular MLP' : 'transformer',
   paperRef: 'Fig. 2c; spec §1.2',
   task,
   model,
@@ -113,6 +127,8 @@ const MNIST_RUN_H = 'one run of the authors\' 100 000 epochs costs 17–24 min o
 const MNIST: Setting = {
   name: 'mnist-mlp',
   title: 'MLP 784-200-200-10 on MNIST (1000 training images, κ = 8)',
+  short: 'MNIST',
+  group: 'beyond modular',
   paperRef: 'App. B.1, Fig. 13; spec §1.5, §2.3, §10',
   task: 'mnist',
   model: 'mnist-mlp',
@@ -160,6 +176,8 @@ const MNIST: Setting = {
 const POLYNOMIAL: Setting = {
   name: 'mlp-polynomial',
   title: 'MLP, polynomial regression (x·β)²/2, d = 40',
+  short: 'poly',
+  group: 'beyond modular',
   paperRef: 'Fig. 2d, 14a; spec §1.6, §2.4',
   task: 'polynomial',
   model: 'poly-mlp',
@@ -185,6 +203,8 @@ const IMDB_COST = 'measured: one step of the paper-size LSTM (500 tokens, 2 laye
 const LSTM_IMDB: Setting = {
   name: 'lstm-imdb',
   title: 'LSTM on IMDb reviews (top 1000 words, 500 tokens)',
+  short: 'IMDb',
+  group: 'beyond modular',
   paperRef: 'App. J, Fig. 19; spec §1.8',
   task: 'imdb',
   model: 'lstm',
@@ -214,6 +234,8 @@ const PARITY_CI: Partial<Scale> = { epochs: 150, ticketEpochs: 50, evalEvery: 1,
 const PARITY: Setting = {
   name: 'mlp-parity',
   title: 'ReLU MLP, sparse parity (n, k) = (40, 3)',
+  short: 'parity',
+  group: 'beyond modular',
   paperRef: 'Fig. 2e, 14b; spec §1.7 (settings ours)',
   task: 'parity',
   model: 'relu-mlp',
@@ -258,7 +280,13 @@ export function settingAt(setting: Setting, scale: Scale): SettingRun | { undeci
   if (missing) return { undecidable: missing };
   const own = setting.scales?.[scale.name];
   if (own && 'undecidable' in own) return { undecidable: own.undecidable };
-  const sc: Scale = { ...SCALES[scale.name], ...scale, ...(own ?? {}) };
+  let sc: Scale = { ...SCALES[scale.name], ...scale, ...(own ?? {}) };
+  if (scale.name === 'quick') {
+    // the setting's own ci scale, shortened: what quick cannot shorten from ci it cannot decide
+    const ci = setting.scales?.ci;
+    if (ci && 'undecidable' in ci) return { undecidable: `the quick scale shortens the ci scale, which cannot decide this setting: ${ci.undecidable}` };
+    sc = { ...quickOf({ ...SCALES.ci, seeds: scale.seeds, ...(ci ?? {}) }), ...(own ?? {}) };
+  }
   return {
     setting,
     scale: sc,

@@ -1,4 +1,4 @@
-import type { ClaimReport, Verdict } from './types.ts';
+import type { ClaimReport, StatementRecord, Verdict } from './types.ts';
 
 /** Text formatting shared by the HTML and Markdown writers, so both say the same thing the same way. */
 
@@ -179,4 +179,36 @@ export function keyNumbers(
   const test = worst(withP);
   const effect = stats.find((s) => s.role === 'effect') ?? (test?.role === 'both' ? test : null);
   return { test, effect };
+}
+
+/** The number that decided a verdict: a statistic or a statement, with its name (for a tooltip). */
+export interface DecidingNumber { name: string; value: number | null; pValue?: number | null }
+
+/**
+ * What a verdict cell shows: the number that decided it and the effect size. A reproduced claim is
+ * decided by its weakest test (keyNumbers). A failed one by the statement that failed (of several,
+ * the first that fails, else the first undecided): its own p-value or value, never a passing
+ * sub-test's. Outcomes stored before statements kept their numbers are matched to the statistics
+ * line of the same statement (src/claims/statements.ts writes "<name> — <state>"). Nothing for a
+ * skipped or error outcome: its numbers decided nothing.
+ */
+export function decidingNumbers(c: Pick<ClaimReport, 'verdict' | 'statistics' | 'statements'>): { decider: DecidingNumber | null; effect: Statistic | null; failing: StatementRecord | null } {
+  if (c.verdict === 'skipped' || c.verdict === 'error') return { decider: null, effect: null, failing: null };
+  const k = keyNumbers(c);
+  if (c.verdict === 'reproduced') return { decider: k.test, effect: k.effect, failing: null };
+  const statements = c.statements ?? [];
+  const failing = statements.find((s) => s.state === 'fails') ?? statements.find((s) => s.state !== 'holds') ?? null;
+  if (!failing) return { decider: k.test, effect: k.effect, failing: null };
+  const hasNumber = (x: { value?: number | null; pValue?: number | null }) => (x.value !== undefined && x.value !== null) || (x.pValue !== undefined && x.pValue !== null);
+  if (hasNumber(failing)) return { decider: { name: failing.name, value: failing.value ?? null, pValue: failing.pValue }, effect: k.effect, failing };
+  const line = (c.statistics ?? []).find((s) => s.name === `${failing.name} — ${failing.state}`);
+  if (line && hasNumber(line)) return { decider: { name: failing.name, value: line.value, pValue: line.pValue }, effect: k.effect, failing };
+  // one statement: the claim's weakest test is the one that failed it
+  if (statements.length === 1) return { decider: k.test, effect: k.effect, failing };
+  return { decider: null, effect: k.effect, failing };
+}
+
+/** A decider in a few characters: "p = 0.031", else its value. */
+export function formatDecider(d: DecidingNumber): string {
+  return d.pValue !== undefined && d.pValue !== null ? `p = ${formatP(d.pValue)}` : formatNumber(d.value);
 }

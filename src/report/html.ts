@@ -1,8 +1,10 @@
 import type { Comparison } from './compare.ts';
 import type { ClaimFigures, RenderedFigure } from './figures.ts';
 import {
-  MISSING, VERDICT_LABEL, escapeHtml as h, formatCell, formatDuration, formatEffect, formatNumber, formatP, isVerdict, keyNumbers, verdictCounts,
+  MISSING, VERDICT_LABEL, escapeHtml as h, formatCell, formatDuration, formatEffect, formatNumber, formatP, isVerdict, verdictCounts,
 } from './format.ts';
+import { MATRIX_CSS, pairCounts, renderMatrix, renderScaleMatrix } from './matrix.ts';
+import { compareSections, paperPlace, readingOrder } from './order.ts';
 import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './types.ts';
 
 /**
@@ -29,7 +31,6 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .stale { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12px; font-weight: 600; background: #ffebe9; color: #82071e; border: 1px solid #cf222e; }
 .keynum { font-size: 12px; line-height: 1.35; color: var(--muted); margin-top: 3px; font-variant-numeric: tabular-nums; }
 .scroll { overflow-x: auto; }
-table.summary td { min-width: 150px; max-width: 240px; } table.summary td:first-child { min-width: 230px; } table.summary td:nth-child(2) { min-width: 90px; }
 section.claim { border-top: 3px solid var(--line); margin-top: 36px; padding-top: 16px; }
 blockquote { margin: 8px 0; padding: 6px 14px; border-left: 4px solid #8c959f; background: var(--bg-soft); white-space: pre-line; }
 blockquote footer { color: var(--muted); font-size: 13px; margin-top: 4px; }
@@ -39,7 +40,8 @@ figcaption { color: var(--muted); font-size: 14px; } .fig-error { color: #82071e
 code, pre { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: 13px; }
 pre { background: var(--bg-soft); padding: 8px; overflow-x: auto; margin: 4px 0; }
 details summary { cursor: pointer; color: #0969da; }
-`;
+h2.part { font-size: 23px; margin: 44px 0 0; padding-top: 10px; border-top: 5px solid var(--line); }
+${MATRIX_CSS}`;
 
 export function badge(v: Verdict): string {
   // the class comes from our own list only: a verdict is input when results are merged
@@ -49,27 +51,13 @@ export function badge(v: Verdict): string {
 
 const staleMark = (c: ClaimReport): string => (c.stale ? ' <span class="stale" title="' + h(c.stale) + '">stale</span>' : '');
 
-/** Under a verdict in the summary table: the decisive test's p-value and the effect size. */
-function keyNumbersHtml(c: ClaimReport): string {
-  const { test, effect } = keyNumbers(c);
-  const parts: string[] = [];
-  if (test) parts.push(`<span title="${h(test.name)}">p = ${h(formatP(test.pValue))}</span>`);
-  if (effect) parts.push(`<span title="${h(effect.name)}">${h(shortName(effect.name))} ${h(formatNumber(effect.value))}</span>`);
-  return parts.length ? `<div class="keynum">${parts.join('<br>')}</div>` : '';
-}
-
-/** A statistic's name without a trailing parenthetical remark: the table cell has little room. */
-const shortName = (name: string): string => {
-  const s = name.replace(/\s+\([^)]*\)\s*$/, '');
-  return s.length > 60 ? `${s.slice(0, 58)}…` : s;
-};
-
+/** A table in its own scroll box: a wide one scrolls by itself, never the page on a phone. */
 function table(head: string[], rows: string[][], numericCols: number[] = []): string {
   const th = head.map((c) => `<th>${c}</th>`).join('');
   const body = rows
     .map((r) => `<tr>${r.map((c, i) => (numericCols.includes(i) ? `<td class="num">${c}</td>` : `<td>${c}</td>`)).join('')}</tr>`)
     .join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 /** Vega numbers its clip paths per process; prefixing keeps ids unique when many SVGs share one page. */
@@ -78,32 +66,6 @@ export function scopeSvgIds(svg: string, prefix: string): string {
     .replace(/\bid="([^"]+)"/g, (_, id: string) => `id="${prefix}${id}"`)
     .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${prefix}${id})`)
     .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${prefix}${id}"`);
-}
-
-/**
- * The top table: claims as rows, settings as columns, a verdict in each cell linking to its
- * section (a claim not tested on a setting leaves the cell empty).
- */
-function summaryTable(input: ReportInput, dirs: ClaimFigures[], cmp: Comparison | null): string {
-  const settings = [...new Set(input.claims.map((c) => c.setting ?? ''))];
-  const titles = new Map(input.claims.map((c) => [c.setting ?? '', c.settingTitle ?? c.setting ?? '']));
-  const ids = [...new Set(input.claims.map((c) => c.id))];
-  const cell = (id: string, setting: string) => {
-    const i = input.claims.findIndex((c) => c.id === id && (c.setting ?? '') === setting);
-    if (i < 0) return '<td class="muted">·</td>';
-    const c = input.claims[i];
-    const e = cmp?.byClaim.get(claimKey(c));
-    const change = !cmp ? '' : !e || e.previous === null ? ' <span class="muted">new</span>' : e.changed ? ` <span class="changed">was ${badge(e.previous)}</span>` : ' <span class="muted">unchanged</span>';
-    return `<td><a href="#claim-${h(dirs[i]!.dir)}">${badge(c.verdict)}</a>${staleMark(c)}${change}${keyNumbersHtml(c)}</td>`;
-  };
-  const head = ['claim', 'paper', ...settings.map((s) => (s ? `<code>${h(s)}</code><br><span class="muted">${h(titles.get(s) ?? '')}</span>` : 'verdict'))];
-  const rows = ids.map((id) => {
-    const c = input.claims.find((x) => x.id === id)!;
-    return `<tr><td><code>${h(id)}</code><br>${h(c.title)}</td><td>${h(c.paperRef)}</td>${settings.map((s) => cell(id, s)).join('')}</tr>`;
-  });
-  const th = head.map((x) => `<th>${x}</th>`).join('');
-  const note = `<p class="muted">Under each verdict: the p-value of the deciding test and the effect size (hover for the statistic's full name)${cmp ? '; beside it, how it compared with the previous report (new, unchanged, or what it was)' : ''}. <span class="stale">stale</span> marks an outcome decided by older code.</p>\n`;
-  return `${note}<div class="scroll"><table class="summary"><thead><tr>${th}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
 function figureHtml(f: RenderedFigure, prefix: string): string {
@@ -129,6 +91,12 @@ function claimSection(c: ClaimReport, figs: ClaimFigures, cmp: Comparison | null
   parts.push(`<p><strong>Assertion:</strong> ${h(c.assertion)}</p>`);
   if (c.reason) parts.push(`<p class="reason"><strong>Reason:</strong> ${h(c.reason)}</p>`);
 
+  if (c.statements?.length && c.statements.some((s) => s.id !== 'assertion')) {
+    parts.push('<h3>Statements</h3>');
+    parts.push(table(['statement', 'state', 'value', 'p-value'], c.statements.map((s) => [
+      `${h(s.name)} <code class="muted">${h(s.id)}</code>`, s.state === 'holds' ? 'holds' : `<strong>${h(s.state)}</strong>`, h(formatNumber(s.value)), h(formatP(s.pValue)),
+    ]), [2, 3]));
+  }
   if (c.statistics?.length) {
     parts.push('<h3>Statistics</h3>');
     // the value with its interval in words ("τ 38× shorter (95 % CI 21–70×)"); the interval's method on hover and in the detail
@@ -173,7 +141,7 @@ function undecidedHtml(input: ReportInput): string {
   const u = input.undecided ?? [];
   if (!u.length) return '';
   return `<section id="undecided" class="claim">
-<h2><span class="badge v-error">not decided</span> ${u.length} claim${u.length === 1 ? '' : 's'} without an outcome</h2>
+<h2><span class="badge v-error">not decided</span> ${u.length} (claim, setting) pair${u.length === 1 ? '' : 's'} without an outcome</h2>
 ${table(['claim', 'setting', 'why'], u.map((p) => [`<code>${h(p.id)}</code>`, `<code>${h(p.setting)}</code>`, h(p.reason)]))}
 </section>`;
 }
@@ -193,12 +161,52 @@ ${table(['shard', 'outcomes', 'backend', 'device', 'GPU', 'node', 'commit', 'pro
 <h3>Report built on</h3>`;
 }
 
+/** The claim sections in reading order, under a heading per paper section (the contents link to them). */
+function claimSections(input: ReportInput, figures: ClaimFigures[], cmp: Comparison | null): { html: string; sections: { section: string; anchor: string }[] } {
+  const order = readingOrder(input.claims);
+  const out: string[] = [];
+  const sections: { section: string; anchor: string }[] = [];
+  let current: string | null = null;
+  for (const i of order) {
+    const c = input.claims[i]!;
+    const section = paperPlace(c).section;
+    if (section !== current) {
+      current = section;
+      const anchor = `part-${sections.length + 1}`;
+      sections.push({ section, anchor });
+      out.push(`<h2 class="part" id="${anchor}">${h(section)}</h2>`);
+    }
+    out.push(claimSection(c, figures[i]!, cmp));
+  }
+  return { html: out.join('\n'), sections };
+}
+
+/** The verdicts at every scale the store holds, side by side (only when it holds several). */
+function byScaleHtml(input: ReportInput): string {
+  const scales = input.byScale ?? [];
+  if (scales.length < 2) return '';
+  return `<section id="by-scale" class="claim">
+<h2>Verdicts by scale: ${scales.map((s) => h(s.scale)).join(' | ')}</h2>
+${renderScaleMatrix(scales)}
+</section>`;
+}
+
 export function renderHtml(input: ReportInput, figures: ClaimFigures[], cmp: Comparison | null): string {
   const counts = verdictCounts(input.claims.map((c) => c.verdict)).map((x) => `${x.count} ${badge(x.verdict)}`).join(' ');
   const compared = cmp
-    ? `<p class="meta">Compared with the previous report of ${h(cmp.previousGeneratedAt)}.${cmp.removed.length ? ` No longer present: ${cmp.removed.map((id) => `<code>${h(id)}</code>`).join(', ')}.` : ''}</p>`
+    ? `<p class="meta">Compared with ${h(cmp.against)} (outcomes of the same scale only).${cmp.removed.length ? ` No longer present: ${cmp.removed.map((id) => `<code>${h(id)}</code>`).join(', ')}.` : ''}</p>`
     : '';
   const env = Object.entries(input.environment ?? {}).map(([k, v]) => [h(k), h(v)]);
+  const body = claimSections(input, figures, cmp);
+  const byScale = byScaleHtml(input);
+  const toc = [
+    '<a href="#summary">Verdicts</a>',
+    byScale ? '<a href="#by-scale">By scale</a>' : '',
+    input.undecided?.length ? '<a href="#undecided">Not decided</a>' : '',
+    ...body.sections.sort((a, b) => compareSections(a.section, b.section)).map((s) => `<a href="#${s.anchor}">${h(s.section)}</a>`),
+    '<a href="#environment">Environment</a>',
+  ].filter(Boolean).join(' ');
+  const anchors = figures.map((f) => `claim-${f.dir}`);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -210,14 +218,16 @@ export function renderHtml(input: ReportInput, figures: ClaimFigures[], cmp: Com
 <body>
 <header>
 <h1>${h(REPORT_TITLE)}</h1>
-<p class="meta">Generated ${h(input.generatedAt)} · scale <strong>${h(input.scale)}</strong> · ${input.claims.length} claim${input.claims.length === 1 ? '' : 's'}: ${counts || 'none'}${input.undecided?.length ? ` · <a href="#undecided">${input.undecided.length} not decided</a>` : ''}</p>
+<p class="meta">Generated ${h(input.generatedAt)} · scale <strong>${h(input.scale)}</strong> · ${pairCounts(input.claims.map((c) => c.verdict))}: ${counts || 'none'}${input.undecided?.length ? ` · <a href="#undecided">${input.undecided.length} not decided</a>` : ''}</p>
 ${compared}
+<nav class="toc" aria-label="contents">Contents: ${toc}</nav>
 </header>
 <section id="summary">
-${summaryTable(input, figures, cmp)}
+${renderMatrix(input.claims, (i) => anchors[i]!, cmp)}
 </section>
+${byScale}
 ${undecidedHtml(input)}
-${input.claims.map((c, i) => claimSection(c, figures[i]!, cmp)).join('\n')}
+${body.html}
 <section id="environment" class="claim">
 <h2>Environment</h2>
 ${shardsHtml(input)}

@@ -1,6 +1,9 @@
 import type { Comparison } from './compare.ts';
 import type { ClaimFigures } from './figures.ts';
-import { MISSING, VERDICT_ICON, VERDICT_LABEL, formatCell, formatDuration, formatEffect, formatNumber, formatP, keyNumbers, verdictCounts } from './format.ts';
+import {
+  MISSING, VERDICT_ICON, VERDICT_LABEL, decidingNumbers, formatCell, formatDecider, formatDuration, formatEffect, formatNumber, formatP, verdictCounts,
+} from './format.ts';
+import { readingOrder } from './order.ts';
 import { REPORT_TITLE } from './html.ts';
 import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './types.ts';
 
@@ -100,29 +103,34 @@ export function renderMarkdown(input: ReportInput, figures: ClaimFigures[], cmp:
   const out: string[] = [`# ${REPORT_TITLE}`, ''];
   const counts = verdictCounts(input.claims.map((c) => c.verdict)).map((x) => `${x.count} ${VERDICT_LABEL[x.verdict]}`).join(' · ');
   const undecided = input.undecided ?? [];
-  out.push(`Generated ${md(input.generatedAt)} · scale **${md(input.scale)}** · ${input.claims.length} claims: ${counts || 'none'}${undecided.length ? ` · **${undecided.length} not decided**` : ''}`, '');
+  const pairs = `${input.claims.length} (claim, setting) pair${input.claims.length === 1 ? '' : 's'}`;
+  out.push(`Generated ${md(input.generatedAt)} · scale **${md(input.scale)}** · ${pairs}: ${counts || 'none'}${undecided.length ? ` · **${undecided.length} not decided**` : ''}`, '');
   if (opts.figureLink) out.push(`**[Open the full report with its figures](${opts.figureLink})**`, '');
   if (cmp) {
     const gone = cmp.removed.length ? ` No longer present: ${cmp.removed.map(md).join(', ')}.` : '';
-    out.push(`Compared with the previous report of ${md(cmp.previousGeneratedAt)}.${gone}`, '');
+    out.push(`Compared with ${md(cmp.against)} (outcomes of the same scale only).${gone}`, '');
   }
-  const head = ['claim', 'setting', 'title', 'paper', 'verdict', 'p (deciding test)', 'effect size', ...(cmp ? ['compared with the previous report'] : [])];
-  out.push(table(head, input.claims.map((c, i) => {
-    const k = keyNumbers(c);
+  // in the paper's order, as the HTML matrix; the deciding number of a failed verdict is the failing statement's
+  const order = readingOrder(input.claims);
+  const head = ['claim', 'setting', 'title', 'paper', 'verdict', 'deciding number', 'effect size', ...(cmp ? ['compared with the previous report'] : [])];
+  out.push(table(head, order.map((i) => {
+    const c = input.claims[i]!;
+    const k = decidingNumbers(c);
     return [
       `[${md(c.id)}](#${figures[i]!.dir.toLowerCase()})`, md(c.setting ?? ''), md(c.title), md(c.paperRef), `${verdict(c.verdict)}${c.stale ? ' (**stale**)' : ''}`,
-      k.test ? md(formatP(k.test.pValue)) : MISSING, k.effect ? (k.effect.reads ? md(formatEffect(k.effect)) : `${md(k.effect.name)} = ${formatEffect(k.effect)}`) : MISSING,
+      k.decider ? `${md(formatDecider(k.decider))} (${md(k.decider.name)})` : k.failing ? `failed: ${md(k.failing.name)}` : MISSING,
+      k.effect ? (k.effect.reads ? md(formatEffect(k.effect)) : `${md(k.effect.name)} = ${md(formatEffect(k.effect))}`) : MISSING,
       ...(cmp ? [previousCell(c, cmp)] : []),
     ];
-  }), [5]), '');
+  })), '');
   if (undecided.length) {
-    out.push(`## ❗ Not decided: ${undecided.length} claim${undecided.length === 1 ? '' : 's'} without an outcome`, '');
+    out.push(`## ❗ Not decided: ${undecided.length} (claim, setting) pair${undecided.length === 1 ? '' : 's'} without an outcome`, '');
     out.push(table(['claim', 'setting', 'why'], undecided.map((p) => [`\`${p.id.replace(/`/g, "'")}\``, `\`${p.setting.replace(/`/g, "'")}\``, md(p.reason)])), '');
   }
-  if (!opts.omitClaimSections) input.claims.forEach((c, i) => {
+  if (!opts.omitClaimSections) for (const i of order) {
     out.push(`<a id="${figures[i]!.dir.toLowerCase()}"></a>`, '');
-    out.push(claimSection(c, figures[i]!, cmp, opts));
-  });
+    out.push(claimSection(input.claims[i]!, figures[i]!, cmp, opts));
+  }
   out.push('## Environment', '');
   const shards = input.shards ?? [];
   if (shards.length) {

@@ -23,7 +23,14 @@ export const statementRecordSchema = z.object({
   name: z.string(),
   state: z.enum(['holds', 'fails', 'undecided']),
   detail: z.string().optional(),
+  // optional: outcomes stored before statements kept their numbers still parse
+  value: num.optional(),
+  pValue: pValue.optional(),
 });
+
+/** Where a claim sits in the paper: its section as printed (§3.2, App. E) and its rank in the paper's order. */
+export const paperPlaceSchema = z.object({ section: z.string().min(1), order: z.number().finite() });
+const settingColumnSchema = z.object({ group: z.string(), short: z.string(), order: z.number() });
 
 export const figureSchema = z.object({
   id: z.string(),
@@ -72,6 +79,8 @@ export const claimReportSchema = z.object({
   stale: z.string().nullable().optional(),
   statements: z.array(statementRecordSchema).optional(),
   expectedFailure: z.object({ statements: z.record(z.string(), z.enum(['fails', 'undecided'])), why: z.string() }).optional(),
+  paper: paperPlaceSchema.optional(),
+  settingColumn: settingColumnSchema.optional(),
 });
 
 /** The outcome in `file`, or an error naming the file and the first fields that are wrong. */

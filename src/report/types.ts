@@ -62,11 +62,32 @@ export interface ClaimReport {
   stamp?: OutcomeStamp;
   /** added by the report builder: why this outcome no longer matches the code (null/absent = current). */
   stale?: string | null;
-  /** added: the claim's statements, by stable id, as decided (one `assertion` for a single-statement claim). */
-  statements?: { id: string; name: string; state: 'holds' | 'fails' | 'undecided'; detail?: string }[];
+  /**
+   * added: the claim's statements, by stable id, as decided (one `assertion` for a single-statement
+   * claim), each with the number and p-value that decided it where it has them (outcomes stored
+   * before these were kept have neither).
+   */
+  statements?: StatementRecord[];
+  /** added: where the claim sits in the paper (its section, and its rank in the paper's order), from its definition. */
+  paper?: PaperPlace;
+  /** added by the report builder: the setting's column in the matrix (from src/config/settings.ts). */
+  settingColumn?: SettingColumn;
   /** added: the reviewed failure this outcome was judged against: the statements expected not to hold, and why. */
   expectedFailure?: { statements: Record<string, 'fails' | 'undecided'>; why: string };
 }
+
+export interface StatementRecord {
+  id: string; name: string; state: 'holds' | 'fails' | 'undecided'; detail?: string;
+  /** The statement's measured value (null where it has none or it was not finite). */
+  value?: number | null;
+  pValue?: number;
+}
+
+/** e.g. { section: '§3.2', order: 2 }: the report lists claims by `order`, grouped by `section`. */
+export interface PaperPlace { section: string; order: number }
+
+/** A setting's place among the matrix's columns: its group, short header and rank. */
+export interface SettingColumn { group: string; short: string; order: number }
 
 /**
  * A statistic a claim reports. role (added): 'test' is a decision statistic with its p-value,
@@ -121,9 +142,20 @@ export interface ReportInput {
   undecided?: UndecidedPair[];
   /** added: the shards a merged report came from, each with the environment it recorded. */
   shards?: ShardRecord[];
+  /**
+   * added: the verdicts of every deciding scale the store holds outcomes for, this report's
+   * included, in the scales' order; only when there are several (src/report/matrix.ts shows them side by side).
+   */
+  byScale?: ScaleVerdicts[];
 }
 
 export interface UndecidedPair { id: string; setting: string; reason: string }
+
+/** One scale's verdicts beside the report's own, for the side-by-side view (src/report/matrix.ts). */
+export interface ScaleVerdicts {
+  scale: string;
+  verdicts: Pick<ClaimReport, 'id' | 'setting' | 'settingTitle' | 'settingColumn' | 'title' | 'paper' | 'paperRef' | 'verdict' | 'stale'>[];
+}
 
 export interface ShardRecord {
   /** The folder's name (the artifact's, on CI). */

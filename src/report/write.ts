@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import { compareWithPrevious, readPreviousResults } from './compare.ts';
+import { compareWithPrevious, readPreviousResults, type Baseline } from './compare.ts';
 import { layoutFigures, renderFigures } from './figures.ts';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -14,6 +14,7 @@ export { readPreviousResults } from './compare.ts';
  *   index.html   self-contained report (inline CSS and SVG)
  *   summary.md   the same in Markdown, figures as PNG links
  *   results.json the ReportInput (NaN/±Infinity as null), also the baseline for the next comparison
+ *                (of outcomes at the same scale only, src/report/compare.ts)
  *   <claim>/<figure>.vl.json|.svg|.png  each figure's spec, vector and 2× raster
  * results.json is written last: if anything before it fails, the next run still compares against
  * the last complete report.
@@ -35,10 +36,15 @@ export interface WriteOptions {
    * the SVGs are inline in index.html, and no results.json (its figure data are most of its size).
    */
   compact?: boolean;
+  /**
+   * The verdicts to compare with, instead of the results.json already in `outDir` (which may be
+   * another scale's report): the claim suite passes the outcomes stored at its scale before it ran.
+   */
+  previous?: Baseline | null;
 }
 
 export async function writeReport(input: ReportInput, outDir = 'reports', opts: WriteOptions = {}): Promise<WrittenReport> {
-  const previous = opts.compact ? null : await readPreviousResults(outDir);
+  const previous = opts.compact ? null : opts.previous !== undefined ? opts.previous : await readPreviousResults(outDir);
   const cmp = compareWithPrevious(input, previous);
   const figures = await renderFigures(input, outDir, { pngOnly: opts.compact });
 

@@ -171,7 +171,7 @@ describe('grok report --merge with a failed shard', () => {
     expect(html).toMatch(/<section id="undecided"[\s\S]*<code>beta<\/code>[\s\S]*claims-shard-2: missing/);
     expect(html).toMatch(/<h3>Shards<\/h3>[\s\S]*claims-shard-1[\s\S]*tensorflow \(@tensorflow\/tfjs-node-gpu\)[\s\S]*GPU[\s\S]*NVIDIA H200/);
     const md = readFileSync(join(out, 'summary.md'), 'utf8');
-    expect(md).toMatch(/## ❗ Not decided: 2 claims without an outcome/);
+    expect(md).toMatch(/## ❗ Not decided: 2 \(claim, setting\) pairs without an outcome/);
     expect(md).toMatch(/\| `claims-shard-1` \| 1 \| tensorflow \(@tensorflow\/tfjs-node-gpu\) \| GPU<br>/);
   });
 
@@ -183,7 +183,7 @@ describe('grok report --merge with a failed shard', () => {
     });
     expect(r.claims).toBe(0);
     expect(r.undecided).toBe(2);
-    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/Not decided: 2 claims/);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/Not decided: 2 \(claim, setting\) pairs/);
   });
 });
 

@@ -80,7 +80,7 @@ describe('grok CLI', () => {
     const cli = (...args: string[]) => run('node', ['bin/grok.js', ...args], { env });
     const out = JSON.parse((await cli('train', ...flags, '--p', '11', '--frac', '0.5', '--epochs', '12', '--eval-every', '4', '--snapshot-every', '6', '--json')).stdout) as { key: string; horizon: number };
     expect(out.horizon).toBe(12);
-    expect((await cli('cache', 'ls')).stdout).toMatch(new RegExp(`^${out.key}  done .*${what} dense seed 0 frac 0.5 12 epochs`, 'm'));
+    expect((await cli('cache', 'ls')).stdout).toMatch(new RegExp(`^${out.key}  done .*${what} p 11 dense seed 0 frac 0.5 wd 1 12 epochs$`, 'm'));
   }, 60_000);
 
   it('train, then cache ls / verify / gc on the store it wrote', async () => {
@@ -92,7 +92,7 @@ describe('grok CLI', () => {
     const trained = JSON.parse((await cli('train', '--config', cfg, '--json')).stdout) as { key: string; cached: boolean };
     expect(trained.cached).toBe(false);
     expect((await cli('train', '--config', cfg, '--json')).stdout).toContain('"cached":true');
-    expect((await cli('cache', 'ls')).stdout).toMatch(new RegExp(`^${trained.key}  done .* dense seed 0 frac 0.5 30 epochs`, 'm'));
+    expect((await cli('cache', 'ls')).stdout).toMatch(new RegExp(`^${trained.key}  done .* mlp add p 11 dense seed 0 frac 0.5 wd 1 30 epochs$`, 'm'));
     expect(JSON.parse((await cli('cache', 'verify')).stdout).problems).toEqual([]);
     // a dry run names what --all would remove and removes nothing
     const dry = JSON.parse((await cli('cache', 'gc', '--all', '--dry-run')).stdout) as { removed: { key: string }[] };

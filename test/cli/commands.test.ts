@@ -72,7 +72,7 @@ describe('grok commands on a stored run', () => {
     const rows = JSON.parse(r.stdout) as { key: string; state: string; sizeBytes: number; summary: string; milestones: Omit<Trained, 'key'> }[];
     const byKey = new Map(rows.map((row) => [row.key, row]));
     expect(rows).toHaveLength(2);
-    for (const [t, summary] of [[dense, 'mlp add dense seed 0 frac 0.5 40 epochs'], [ticket, 'mlp add magnitude keep 0.5 seed 0 frac 0.5 40 epochs']] as const) {
+    for (const [t, summary] of [[dense, 'mlp add p 11 dense seed 0 frac 0.5 wd 1 40 epochs'], [ticket, 'mlp add p 11 magnitude keep 0.5 from 20 seed 0 frac 0.5 wd 1 40 epochs']] as const) {
       const row = byKey.get(t.key)!;
       expect(row).toMatchObject({ state: 'done', summary });
       expect(row.sizeBytes).toBeGreaterThan(0);
@@ -92,6 +92,19 @@ describe('grok commands on a stored run', () => {
     expect(readFileSync(pngFile).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     const missing = dense.key[0] === 'f' ? '0000' : 'ffff';
     expect((await cli(['plot', missing])).stderr).toBe(`grok plot: run "${missing}": no stored run has this key (see \`grok cache ls\`)\n`);
+  }, 30_000);
+
+  it('plot without --out writes under the reports folder (plots/<key>.svg), never the current directory, with the milestones marked', async () => {
+    const prefix = dense.key.slice(0, 6);
+    const r = await cli(['plot', prefix]);
+    const file = join(dir, 'reports', 'plots', `${dense.key}.svg`);
+    expect(r).toMatchObject({ code: 0, stdout: `${file}\n` });
+    expect(existsSync(`${prefix}.svg`)).toBe(false); // the old default: <run>.svg in the cwd, the checkout's root here
+    const svg = readFileSync(file, 'utf8');
+    // each reached milestone is labelled on both charts (accuracy and loss), apart from the title's numbers
+    const reached = [['t_mem', dense.tMem], ['t_gen', dense.tGen]].filter(([, e]) => e !== null);
+    expect(reached.length).toBeGreaterThan(0);
+    for (const [name, epoch] of reached) expect(svg.split(`>${name} ${epoch}</text>`).length - 1).toBe(2);
   }, 30_000);
 
   it.each([[['cache', 'ls']], [['info']]])('grok %j exits quietly when the reader closes the pipe (| head)', async (args) => {
@@ -131,24 +144,47 @@ describe('grok commands on a stored run', () => {
       }));
     });
 
-    it('opens index.html with the platform opener', async () => {
-      const bin = join(dir, 'bin');
+    const index = () => join(dir, 'reports', 'index.html');
+    /** A fake xdg-open in its own folder on PATH. */
+    const fakeOpener = (name: string, script: string) => {
+      const bin = join(dir, name);
       mkdirSync(bin);
-      const opened = join(dir, 'opened.txt');
-      writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > ${JSON.stringify(opened)}\n`);
+      writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\n${script}\n`);
       chmodSync(join(bin, 'xdg-open'), 0o755);
-      const r = await cli(['report', '--open'], { PATH: `${bin}:${process.env.PATH}` });
+      return `${bin}:${process.env.PATH}`;
+    };
+    const display = { DISPLAY: ':0', WAYLAND_DISPLAY: undefined };
+
+    it('opens index.html with the platform opener', async () => {
+      const opened = join(dir, 'opened.txt');
+      const r = await cli(['report', '--open'], { ...display, PATH: fakeOpener('bin', `printf '%s' "$1" > ${JSON.stringify(opened)}`) });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      await expect.poll(() => { try { return readFileSync(opened, 'utf8'); } catch { return ''; } }).toBe(join(dir, 'reports', 'index.html'));
+      await expect.poll(() => { try { return readFileSync(opened, 'utf8'); } catch { return ''; } }).toBe(index());
     });
 
-    it('says so when there is no opener', async () => {
+    it('says so in one line, with the report\'s path, when there is no opener', async () => {
       const empty = join(dir, 'empty-bin');
       mkdirSync(empty);
-      const r = await cli(['report', '--open'], { PATH: empty });
+      const r = await cli(['report', '--open'], { ...display, PATH: empty });
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe(`grok report: --open: no "xdg-open" on PATH to open ${join(dir, 'reports', 'index.html')}; open it in a browser yourself\n`);
+      expect(r.stderr).toBe(`grok report: --open: no browser available (no "xdg-open" on PATH); the report is at ${index()}\n`);
+    });
+
+    it('on a machine without a display says in one line that no browser is available, without trying the opener', async () => {
+      const tried = join(dir, 'tried.txt');
+      const r = await cli(['report', '--open'], { DISPLAY: undefined, WAYLAND_DISPLAY: undefined, PATH: fakeOpener('bin-headless', `echo tried > ${JSON.stringify(tried)}`) });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain(index()); // the report was written
+      expect(r.stderr).toBe(`grok report: --open: no browser available (no display: DISPLAY and WAYLAND_DISPLAY are unset); the report is at ${index()}\n`);
+      expect(existsSync(tried)).toBe(false);
+    });
+
+    it('an opener that fails is one line (its status and last words), not its noise', async () => {
+      const noise = Array.from({ length: 10 }, (_, i) => `echo "/usr/bin/xdg-open: line ${i}: www-browser: not found" >&2`).join('\n');
+      const r = await cli(['report', '--open'], { ...display, PATH: fakeOpener('bin-noisy', `${noise}\necho "xdg-open: no method available for opening '$1'" >&2\nexit 3`) });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`grok report: --open: no browser available (xdg-open exited with status 3: xdg-open: no method available for opening '${index()}'); the report is at ${index()}\n`);
     });
   });
 

@@ -20,7 +20,7 @@ const settle = (p: Promise<{ stdout: string; stderr: string }>) =>
 const cores = availableParallelism();
 const BAD: [string, string, string][] = [
   ['GROK_WORKERS', '0', `GROK_WORKERS: "0" is invalid; allowed: a positive integer up to ${cores}, this machine's cores (unset: the number of cores, at most 4)`],
-  ['GROK_SCALE', 'bogus', 'GROK_SCALE: "bogus" is not a scale; allowed values: smoke, ci, paper'],
+  ['GROK_SCALE', 'bogus', 'GROK_SCALE: "bogus" is not a scale; allowed values: smoke, quick, ci, paper'],
 ];
 
 describe('GROK_* settings', () => {

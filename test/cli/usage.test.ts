@@ -83,7 +83,7 @@ describe('grok usage', () => {
     [['train', 'extra'], /too many arguments for 'train'/],
     [['bench', '--steps', '0'], /option '--steps <n>' argument '0' is invalid\. Allowed: a positive integer, in digits\./],
     [['bench', '--frac', '1.5'], /^grok bench: --frac: 1\.5 is invalid/],
-    [['report', '--scale', 'huge'], /option '--scale <name>' argument 'huge' is invalid\. Allowed choices are smoke, ci, paper\./],
+    [['report', '--scale', 'huge'], /option '--scale <name>' argument 'huge' is invalid\. Allowed choices are smoke, quick, ci, paper\./],
     [['train', '--epochs', '1e12'], /^grok train: --epochs: 1000000000000 is too large \(at most \d+ with evalEvery 10: metrics\.json keeps a train accuracy per epoch and 9 columns per evaluation in one string of at most \d+ characters\)\n$/],
     [['train', '--keep', '1e-9'], /^grok train: --keep: 1e-9 is too small \(it keeps 1 of the 115000 prunable weights, fewer than the 4 prunable matrices W_U, W_E, W_in, W_out, so at least one would be pruned entirely; --keep 0\.000035 or more can keep a weight in each\)\n$/],
     [['plot', 'xyz'], /^grok plot: run "xyz" is invalid \(a run key or its prefix/],

@@ -49,7 +49,7 @@ describe('run config validation', () => {
   });
 
   it('rejects unknown scales naming the allowed ones', () => {
-    expect(() => parseScale('huge')).toThrow('GROK_SCALE: "huge" is not a scale; allowed values: smoke, ci, paper');
+    expect(() => parseScale('huge')).toThrow('GROK_SCALE: "huge" is not a scale; allowed values: smoke, quick, ci, paper');
     expect(parseScale(undefined).name).toBe('ci');
   });
 });

@@ -89,9 +89,11 @@ describe('writeReport', () => {
     next.claims[0]!.verdict = 'not-reproduced';
     await writeReport(next, dir);
     const html2 = await readFile(join(dir, 'index.html'), 'utf8');
-    expect(html2).toContain('compared with the previous report');
-    expect(html2).toMatch(/<span class="changed">was <span class="badge v-reproduced">/);
-    expect(html2).toContain('<span class="muted">unchanged</span>');
+    expect(html2).toContain('Compared with the previous report');
+    // the matrix cell names the verdict it had; the claim's section says so in words
+    expect(html2).toMatch(/<div class="changed cellnum">was <span class="verdict v-reproduced"/);
+    expect(html2).toMatch(/Verdict changed: the previous report said <span class="badge v-reproduced">/);
+    expect((html2.match(/class="changed cellnum"/g) ?? []).length).toBe(1);
     const md2 = await readFile(join(dir, 'summary.md'), 'utf8');
     expect(md2).toContain('**changed** (was 🟢 **reproduced**)');
   });
