@@ -1,4 +1,5 @@
 import { defineClaim } from '../src/claims/define.ts';
+import { horizonRuleExempt } from '../src/claims/horizon.ts';
 import type { Statement } from '../src/claims/statements.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
 import { denseRun, derivedRun, type RunConfig } from '../src/config/schema.ts';
@@ -191,6 +192,7 @@ export default defineClaim({
       ],
       choices: [
         { item: 'θ_mem', choice: `epoch ${MEM_EPOCH} of a dense run at frac_train ${FRAC}, AdamW lr 1e-3, WD 1 (the authors' …/1000.pth, config_slth's split): ${!dedicated ? 'the scale\'s own dense run' : `a dedicated ${MEM_EPOCH}-epoch run (the scale's dense run is not at frac ${FRAC} with a snapshot at ${MEM_EPOCH})`}` },
+        horizonRuleExempt(`the dense run is read at epoch ${MEM_EPOCH}, where it has memorised and not generalised (θ_mem); nothing here needs it to generalise`),
         { item: 'split', choice: 'θ_mem\'s own split for every seed (the authors\' seeds 1 and 2 re-split, leaking training pairs into the test set)' },
         { item: 'edge-popup', choice: 'per-layer top-k of |scores| (keep 0.4), straight-through gradient, AdamW lr 0.01 and WD 1 on the scores (the authors\' scripts); scores start kaiming-uniform' },
         { item: 'WD arm', choice: `dense training continued from θ_mem, AdamW WD 1 at lr ${WD_LR}: the authors' train_slth.py scripts all pass -l 0.01, and only that fits the row (0.95 at epoch 1000; at lr ${WD_LR_OTHER}, the base run's own optimiser and the paper's words "same as base model", the continuation is the base run, at 0.28 1000 epochs after θ_mem in the authors' frac-0.5 run, spec §14); lr ${WD_LR_OTHER} is shown beside it` },

@@ -1,5 +1,6 @@
 import { changeWindows, expectedRandomJaccard, successiveJaccard } from '../src/analysis/jaccard.ts';
 import { defineClaim } from '../src/claims/define.ts';
+import { horizonRuleExempt } from '../src/claims/horizon.ts';
 import type { Scale } from '../src/config/scale.ts';
 import { denseRun } from '../src/config/schema.ts';
 import { getSetting } from '../src/config/settings.ts';
@@ -162,6 +163,7 @@ export default defineClaim({
       ],
       choices: [
         { item: 'masks', choice: `global magnitude threshold at keep ${KEEP}, JD per layer and over the whole network (both in the authors' notebook)` },
+        horizonRuleExempt('no grokking ticket and no t_gen: the claim locates the largest test-metric rise within the horizon on every seed, generalised or not, and its chance of a hit, (2r + 1)/K, holds for any run; one seed extended to 3× the horizon would have more windows than the others and break the common K'),
         { item: 'epoch order', choice: 'windows in epoch order (the authors\' unsorted glob is a latent bug, spec §13.8)' },
         { item: 'δt', choice: dt === PAPER_DT ? `${dt} epochs, as the paper (§5.1)${step < dt ? `, windows every ${step} epochs (overlapping)` : ''}; windows start at δt, as the authors' first mask` : `${dt} epochs, the snapshot spacing (${scale.pipelineOnly ? 'smoke proves the pipeline only' : 'the paper gives no δt for Fig. 14'}); windows start at δt, as the authors' first mask` },
         { item: 'hit', choice: `the peak-JD window starts within δt of the largest-${short} window (r = ${radius} window${radius > 1 ? 's' : ''}); chance under a random peak ≤ (2r + 1)/K` },

@@ -1,9 +1,9 @@
 import { rowPeriodicity, torchRows, type RowPeriodicity } from '../src/analysis/mask-periodicity.ts';
 import { paiJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
+import { denseGeneralisedStatement, denseRuns, denseStatusCell, EXTENSION_FACTOR, horizonRuleChoice } from '../src/claims/horizon.ts';
 import type { Statement } from '../src/claims/statements.ts';
 import type { Scale } from '../src/config/scale.ts';
-import { denseRun, ticketRun } from '../src/config/schema.ts';
 import { PAI_METHODS } from '../src/prune/scores.ts';
 import { maskRuns } from '../src/report/spec-mask.ts';
 import type { FigureInput } from '../src/report/types.ts';
@@ -29,7 +29,10 @@ import { binomialTest, pairedTTest } from '../src/stats/paired.ts';
  * periodicity, whatever a pooled statistic can detect. Threshold: more than half the rows.
  *
  * The runs are the pai-masks-do-not claim's (ticket and PaI masks at keep 0.4, scored at θ0), so
- * the claim trains nothing of its own; its analysis costs ~0.6 s per mask (25 masks at ci).
+ * the claim trains nothing of its own; its analysis costs ~0.6 s per mask (25 masks at ci). Like
+ * them it follows the horizon rule (src/claims/horizon.ts): the grokking ticket needs a dense run
+ * that generalised, so one not generalised by the horizon is trained on to 3× it and the ticket cut
+ * from its end; one that never generalises fails the statement that every dense run did.
  *
  * Measured at ci (2026-12-02, before this claim was written, seeds 0–4): the tickets' masks have
  * 8.8–25.1 % periodic rows (mean row entropy 3.29–3.32 vs 3.328 for their shuffles); the PaI masks
@@ -76,7 +79,7 @@ export default defineClaim({
   paperRef: 'App. K, Fig. 20, 21',
   paper: { section: 'App. K', order: 13 },
   assertion:
-    `Rows of the W_E and W_U masks over the tokens (1000 rows) are called periodic when their Fourier entropy (Shannon, App. F) is below that of ${SHUFFLES} random reorderings of the same entries at p ≤ ${ALPHA}. (1) More than half of the grokking ticket's rows (keep ${KEEP}) are periodic: one-sided t-test of the per-seed fraction against ${MAJORITY}, p ≤ ${ALPHA}; and (2) for each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, the ticket's fraction is larger: one-sided paired t-test over seeds, Holm-corrected over the four, p ≤ ${ALPHA}.`,
+    `Rows of the W_E and W_U masks over the tokens (1000 rows) are called periodic when their Fourier entropy (Shannon, App. F) is below that of ${SHUFFLES} random reorderings of the same entries at p ≤ ${ALPHA}. (1) More than half of the grokking ticket's rows (keep ${KEEP}) are periodic: one-sided t-test of the per-seed fraction against ${MAJORITY}, p ≤ ${ALPHA}; and (2) for each of random, SNIP, GraSP and SynFlow masks at keep ${KEEP} scored at θ0, the ticket's fraction is larger: one-sided paired t-test over seeds, Holm-corrected over the four, p ≤ ${ALPHA}. Every dense run must generalise, one that has not by the horizon being trained on to ${EXTENSION_FACTOR}× it and its ticket taken from there (the horizon rule).`,
   undecidable: notAtSmoke,
   // reviewed: the row test finds every row of the trained weights periodic and 5 % of random rows
   // (test/analysis/mask-periodicity.test.ts), the masks are the pai-masks-do-not runs' own
@@ -89,11 +92,14 @@ export default defineClaim({
       }
     : null),
 
-  async decide({ scale, runAll, base }) {
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
+  async decide({ scale, runAll, base, ticket: ticketOf }) {
+    const denseSeeds = await denseRuns(runAll, base, scale.seeds);
+    const dense = denseSeeds.runs;
+    const denseGroks = denseGeneralisedStatement(denseSeeds, 'every dense run generalises (its final checkpoint is a grokking ticket)');
+    // pai-masks-do-not's jobs, so its runs
     const jobs = dense.flatMap((d, i) => [
-      { config: ticketRun(d.config, { keepFraction: KEEP }), label: `ticket seed ${scale.seeds[i]}` },
-      ...paiJobs(d.config, KEEP, scale.seeds[i], { epochs: scale.controlEpochs }),
+      { config: ticketOf(d.config, KEEP), label: `ticket seed ${scale.seeds[i]}` },
+      ...paiJobs(denseSeeds.atH[i], KEEP, scale.seeds[i], { epochs: scale.controlEpochs }),
     ]);
     const out = await runAll(jobs);
     const stride = 1 + PAI_METHODS.length;
@@ -146,6 +152,7 @@ export default defineClaim({
     const range = (xs: number[]) => `${pct(Math.min(...xs))}–${pct(Math.max(...xs))}`;
     const fmtP = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
     const reason = [
+      ...(denseGroks.state === 'holds' ? [] : [`${denseGroks.name}: ${denseGroks.detail}`]),
       `periodic rows of the ticket's masks ${ticketFrac.map(pct).join(', ')} (mean ${pct(meanOf(ticketFrac))}; need a majority: p = ${fmtP(pMajority)}, ${majorityOk ? 'holds' : 'fails'})`,
       `PaI masks ${PAI_METHODS.map((s, j) => `${s} ${range(frac[j + 1])} (Holm p = ${fmtP(pHolm[j])})`).join(', ')} (${paiOk ? 'the ticket exceeds each' : 'the ticket does not exceed each'})`,
       `the trained weights they are cut from: ${range(weights.map((w) => w.fraction))}`,
@@ -158,6 +165,7 @@ export default defineClaim({
     const ticketPanels = TOKEN_LAYERS.map((layer) => ({ name: `ticket · ${layer}`, run: armRuns[0][0], mask: masks[0][0], layer }));
     const paiPanels = PAI_METHODS.map((name, j) => ({ name: `${name} · W_E`, run: armRuns[j + 1][0], mask: masks[j + 1][0], layer: 'W_E' }));
     const statements: Statement[] = [
+      denseGroks,
       { id: 'ticket-rows-mostly-periodic', name: `more than ${MAJORITY} of the ticket's mask rows are periodic`, state: majorityOk ? 'holds' : 'fails', value: meanOf(ticketFrac), pValue: pMajority, detail: `mean ${pct(meanOf(ticketFrac))}; ${majorityTest} p = ${fmtP(pMajority)}` },
       { id: 'ticket-more-periodic-than-pai', name: 'the ticket\'s masks have more periodic rows than each PaI method\'s', state: paiOk ? 'holds' : 'fails', value: Math.max(...pHolm), pValue: Math.max(...pHolm), detail: PAI_METHODS.map((m, j) => `${m}: ticket − ${m} ${pct(diffs[j])}, Holm p = ${fmtP(pHolm[j])}`).join('; ') },
     ];
@@ -170,9 +178,9 @@ export default defineClaim({
         { name: 'trained dense weights: mean fraction of periodic rows (reference)', value: meanOf(weights.map((w) => w.fraction)) },
       ],
       seedTable: {
-        columns: ['seed', 'ticket: periodic rows', ...PAI_METHODS.map((s) => `${s}: periodic rows`), 'trained weights: periodic rows', 'ticket: mean row entropy', 'ticket: shuffled', 'random: mean row entropy'],
+        columns: ['seed', 'dense run', 'ticket: periodic rows', ...PAI_METHODS.map((s) => `${s}: periodic rows`), 'trained weights: periodic rows', 'ticket: mean row entropy', 'ticket: shuffled', 'random: mean row entropy'],
         rows: scale.seeds.map((s, i) => [
-          s, ...frac.map((f) => Number(f[i].toFixed(3))), Number(weights[i].fraction.toFixed(3)),
+          s, denseStatusCell(denseSeeds, i), ...frac.map((f) => Number(f[i].toFixed(3))), Number(weights[i].fraction.toFixed(3)),
           Number(stats[0][i].entropy.toFixed(4)), Number(stats[0][i].shuffledEntropy.toFixed(4)), Number(stats[1][i].entropy.toFixed(4)),
         ]),
       },
@@ -189,7 +197,8 @@ export default defineClaim({
       choices: [
         { item: 'matrices', choice: 'W_E and W_U, the two with a token axis, rows = embedding dimensions (the authors\' [d_emb, p]); W_in and W_out have none' },
         { item: 'periodicity of a 0/1 row', choice: `the paper's Shannon Fourier entropy (App. F) over frequencies 1…32, compared with ${SHUFFLES} seeded shuffles of the same row (density kept); periodic at p ≤ ${ALPHA}` },
-        { item: 'masks', choice: `the pai-masks-do-not runs: ticket = magnitude of the final dense weights, keep ${KEEP}, global threshold; PaI scored at θ0` },
+        { item: 'masks', choice: `the pai-masks-do-not runs: ticket = magnitude of the final dense weights (for an extended seed, of the extended run), keep ${KEEP}, global threshold; PaI scored at θ0` },
+        horizonRuleChoice(denseSeeds),
       ],
     };
   },

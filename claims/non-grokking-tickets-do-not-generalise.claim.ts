@@ -1,9 +1,9 @@
 import { defineClaim } from '../src/claims/define.ts';
 import { thinLogSpaced } from '../src/claims/figures.ts';
-import { atHorizon, loggedAt } from '../src/claims/horizon.ts';
+import { atHorizon, denseGeneralisedStatement, denseRuns, denseStatusCell, EXTENSION_FACTOR, horizonRuleChoice, loggedAt } from '../src/claims/horizon.ts';
 import { familyState, smallerOnLogScale, statementReason, statementStatistics, type Statement } from '../src/claims/statements.ts';
 import type { Scale } from '../src/config/scale.ts';
-import { denseRun, ticketRun } from '../src/config/schema.ts';
+import { ticketRun } from '../src/config/schema.ts';
 import type { FigureInput } from '../src/report/types.ts';
 import type { RunResult } from '../src/runs/execute.ts';
 import { correlationTest } from '../src/stats/paired.ts';
@@ -26,6 +26,12 @@ import { correlationTest } from '../src/stats/paired.ts';
  * 95 % at 440, claim 1's final tickets at 120–240; a 2000-epoch ticket costs ~10 s on a free core).
  * "Does not fully generalise" is a "never": a non-grokking ticket that reaches 95 % within a short
  * horizon refutes it at any horizon, but one that does not supports it only over the base run's.
+ *
+ * Which run's t_gen: under the horizon rule (src/claims/horizon.ts) a dense run not generalised by
+ * the base horizon H is trained on to 3× it and used if it generalises by then: its tickets are
+ * taken along the extended run (every 2000 epochs up to its t_gen, past H; the first snapshot at
+ * or after t_gen; its final checkpoint), every ticket still training the scale's ticket horizon,
+ * and "the base run's horizon" a "never" needs stays H. One that never generalises fails the claim.
  */
 const KEEP = 0.4;
 const PAPER_STEP = 2000;
@@ -56,7 +62,7 @@ export default defineClaim({
     'In Figure 4-(a), we compare the test accuracy of different epoch t in which lottery tickets are acquired. The results show that lottery tickets obtained before 25k epochs (non-grokking tickets) do not fully generalize. Additionally, this generalization ability corresponds to the test accuracy of the base model. On the other hand, lottery tickets obtained after 25k epochs (grokking tickets) get perfect generalization and reduce delayed generalization.',
   paperRef: '§3.2, Fig. 4a',
   paper: { section: '§3.2', order: 3 },
-  assertion: `Tickets (keep ${KEEP}, rewound to θ0) from the dense run's snapshot at epoch t, every ${PAPER_STEP} epochs before the seed's dense t_gen (non-grokking), and from the first snapshot at or after t_gen and the final one (grokking), all trained for the scale's ticket horizon (ci ${CI_HORIZON} epochs, paper the base run's); all must hold: (A) no non-grokking ticket reaches 95 % test accuracy (a horizon shorter than the base run's can refute this but not confirm it: undecided); (B) their final test accuracy increases with the dense model's test accuracy at t: Pearson r > 0, one-sided p ≤ ${ALPHA}, over the non-grokking tickets of all seeds; (C) every grokking ticket reaches 95 % test accuracy, and both kinds have τ_grok below the dense model's: one-sided paired t-tests on ln τ over seeds, Holm over the two, p ≤ ${ALPHA}. A dense run that never groks fails the claim.`,
+  assertion: `Tickets (keep ${KEEP}, rewound to θ0) from the dense run's snapshot at epoch t, every ${PAPER_STEP} epochs before the seed's dense t_gen (non-grokking), and from the first snapshot at or after t_gen and the final one (grokking), all trained for the scale's ticket horizon (ci ${CI_HORIZON} epochs, paper the base run's); all must hold: (A) no non-grokking ticket reaches 95 % test accuracy (a horizon shorter than the base run's can refute this but not confirm it: undecided); (B) their final test accuracy increases with the dense model's test accuracy at t: Pearson r > 0, one-sided p ≤ ${ALPHA}, over the non-grokking tickets of all seeds; (C) every grokking ticket reaches 95 % test accuracy, and both kinds have τ_grok below the dense model's: one-sided paired t-tests on ln τ over seeds, Holm over the two, p ≤ ${ALPHA}. A dense run that has not grokked by the horizon is trained on to ${EXTENSION_FACTOR}× it and used if it groks by then (the horizon rule); one that never groks fails the claim.`,
   undecidable: (scale) => (scale.name === 'smoke' ? `smoke scale trains ${scale.epochs} epochs: the dense model does not generalise, so no ticket is taken after t_gen` : null),
 
   // Reviewed (fromEpoch reads the stored snapshot θ_t, the mask keeps 40 % of |θ_t| globally, θ0 is
@@ -71,17 +77,20 @@ export default defineClaim({
   async decide({ scale, setting, runAll, base, ticket: ticketOf }) {
     const horizon = horizonOf(scale);
     const step = stepOf(scale);
-    const dense = await runAll(scale.seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
+    const denseSeeds = await denseRuns(runAll, base, scale.seeds);
+    const dense = denseSeeds.runs;
     const empty = setting.allowEmptyLayers ? { allowEmptyLayers: true } : {};
     const plan = dense.flatMap((d) => {
       const seed = d.config.data.seed;
       const tGen = d.milestones.tGen ?? Infinity;
+      // the dense run's own length: H, or the cap for an extended seed
+      const end = d.config.epochs;
       const jobs: { t: number; kind: Ticket['kind']; which?: Ticket['which']; from: number | 'final' }[] = [];
-      for (let t = step; t < Math.min(tGen, scale.epochs); t += step) jobs.push({ t, kind: 'non-grokking', from: t });
+      for (let t = step; t < Math.min(tGen, end); t += step) jobs.push({ t, kind: 'non-grokking', from: t });
       const first = Math.ceil(tGen / scale.snapshotEvery) * scale.snapshotEvery;
-      if (first < scale.epochs) jobs.push({ t: first, kind: 'grokking', which: 'first', from: first });
+      if (first < end) jobs.push({ t: first, kind: 'grokking', which: 'first', from: first });
       // the final checkpoint: a grokking ticket only if the dense run generalised (claim 1's ticket)
-      jobs.push({ t: scale.epochs, kind: tGen <= scale.epochs ? 'grokking' : 'non-grokking', which: 'final', from: 'final' });
+      jobs.push({ t: end, kind: tGen <= end ? 'grokking' : 'non-grokking', which: 'final', from: 'final' });
       return jobs.map((j) => ({
         ...j, seed, dense: d,
         config: j.from === 'final' ? ticketOf(d.config, KEEP) : ticketRun(d.config, { keepFraction: KEEP, fromEpoch: j.from, ...empty }, { epochs: horizon }),
@@ -96,14 +105,7 @@ export default defineClaim({
     const finalAcc = (k: Ticket) => k.run.log.testAcc.at(-1) ?? null;
     const pre = tickets.filter((k) => k.kind === 'non-grokking');
 
-    const neverGrokked = dense.filter((d) => d.milestones.tGen === null).map((d) => d.config.data.seed);
-    const denseGroks: Statement = {
-      id: 'dense-runs-grok',
-      name: 'every dense run groks (t_gen exists)',
-      state: neverGrokked.length ? 'fails' : 'holds',
-      value: dense.length - neverGrokked.length,
-      detail: neverGrokked.length ? `seed(s) ${neverGrokked.join(', ')} never reached 95 % test accuracy within ${scale.epochs} epochs` : `dense t_gen ${dense.map((d) => d.milestones.tGen).join(', ')}`,
-    };
+    const denseGroks = denseGeneralisedStatement(denseSeeds, 'every dense run groks (t_gen exists)');
 
     // (A) a "never": refuted by any non-grokking ticket that generalised, confirmed only over the full horizon
     const generalisedPre = pre.filter((k) => k.run.milestones.tGen !== null);
@@ -165,17 +167,19 @@ export default defineClaim({
       reason: statementReason(statements),
       statistics: statementStatistics(statements),
       seedTable: {
-        columns: ['seed', 't (mask from dense epoch)', 'kind', 'dense test acc at t', `ticket test acc at ${horizon}`, 'ticket t_mem', 'ticket t_gen', 'ticket τ', 'dense t_gen', 'dense τ'],
+        columns: ['seed', 'dense run', 't (mask from dense epoch)', 'kind', 'dense test acc at t', `ticket test acc at ${horizon}`, 'ticket t_mem', 'ticket t_gen', 'ticket τ', 'dense t_gen', 'dense τ'],
         rows: tickets.map((k) => {
-          const d = dense[scale.seeds.indexOf(k.seed)].milestones;
+          const i = scale.seeds.indexOf(k.seed);
+          const d = dense[i].milestones;
           const m = k.run.milestones;
-          return [k.seed, k.which === 'final' ? `${k.t} (final)` : k.t, k.kind, round(k.baseAcc, 3), round(finalAcc(k), 3), m.tMem, m.tGen, round(m.tauGrok, 2), d.tGen, round(d.tauGrok, 2)];
+          return [k.seed, denseStatusCell(denseSeeds, i), k.which === 'final' ? `${k.t} (final)` : k.t, k.kind, round(k.baseAcc, 3), round(finalAcc(k), 3), m.tMem, m.tGen, round(m.tauGrok, 2), d.tGen, round(d.tauGrok, 2)];
         }),
       },
       figures: [ticketCurves(tickets, dense, horizon), tracking(tickets)],
       choices: [
         { item: 'ticket epochs t', choice: `every ${step} epochs below each seed's dense t_gen (the paper: every 2000), the first snapshot at or after t_gen (snapshots every ${scale.snapshotEvery}), and the final checkpoint; t = 0 (magnitude pruning at initialisation) left out` },
         { item: 'horizon', choice: `tickets train ${horizon} epochs${fullHorizon ? ' (the base run\'s)' : `; the paper retrains as long as the base run (${scale.epochs} here): the final tickets are claim 1's runs read at ${horizon}`}` },
+        horizonRuleChoice(denseSeeds),
         { item: 'keep fraction', choice: `${KEEP} (pruning rate ${1 - KEEP}, the paper's default)` },
         { item: '"tracks"', choice: 'a positive Pearson correlation between the ticket\'s test accuracy at the end of its training and the dense model\'s test accuracy at t, over all seeds\' non-grokking tickets; the mean absolute difference is shown, not tested (the paper gives no tolerance)' },
       ],

@@ -3,6 +3,7 @@ import type { RunResult } from '../runs/execute.ts';
 import { tasks } from '../tasks/index.ts';
 import type { RunLog } from '../train/loop.ts';
 import { milestones } from '../train/milestones.ts';
+import type { Statement } from './statements.ts';
 
 /**
  * A run as it stood after `horizon` epochs. Full-batch training is deterministic and its first
@@ -55,6 +56,12 @@ export interface DenseSeeds {
   seeds: number[];
   /** Per seed: the run at H, or the extended one for a seed that did not generalise by H. */
   runs: RunResult[];
+  /**
+   * Per seed, the config of its run at H. An arm that does not depend on the dense run's training
+   * (a mask scored at θ0) derives from it, so an extended seed shares that arm with the run at H
+   * instead of training the same weights again under a new key.
+   */
+  atH: RunConfig[];
   status: DenseStatus[];
   /** H: the claim's horizon, the base config's epochs. */
   horizon: number;
@@ -68,7 +75,8 @@ export async function denseRuns(
   base: (seed: number) => RunConfigInput,
   seeds: number[],
 ): Promise<DenseSeeds> {
-  const atH = await runAll(seeds.map((seed) => ({ config: denseRun(base(seed)), label: `dense seed ${seed}` })));
+  const configs = seeds.map((seed) => denseRun(base(seed)));
+  const atH = await runAll(configs.map((config, i) => ({ config, label: `dense seed ${seeds[i]}` })));
   const horizon = atH[0]?.config.epochs ?? 0;
   const cap = EXTENSION_FACTOR * horizon;
   const late = seeds.map((_, i) => i).filter((i) => atH[i].milestones.tGen === null && !atH[i].milestones.diverged && !atH[i].log.diverged);
@@ -79,12 +87,14 @@ export async function denseRuns(
     runs[i] = extended[j];
     status[i] = extended[j].milestones.tGen === null ? 'censored' : 'extended';
   });
-  return { seeds, runs, status, horizon, cap };
+  return { seeds, runs, atH: configs, status, horizon, cap };
 }
 
 /** The seed table's cell for a seed's dense run under the rule. */
 export const denseStatusCell = (d: DenseSeeds, i: number): string =>
   d.status[i] === 'within' ? `within ${d.horizon}` : d.status[i] === 'extended' ? `extended to ${d.cap}` : `censored at ${d.cap}`;
+
+const RULE_ITEM = 'horizon rule (chosen in advance, every claim)';
 
 /** The choices entry that states the rule and what it did here. */
 export function horizonRuleChoice(d: DenseSeeds): { item: string; choice: string } {
@@ -93,7 +103,49 @@ export function horizonRuleChoice(d: DenseSeeds): { item: string; choice: string
   const cens = which('censored');
   const did = `extended and used: ${ext.length ? ext.map((s) => `seed ${s} (t_gen ${d.runs[d.seeds.indexOf(s)].milestones.tGen})`).join(', ') : 'none'}; censored at the cap, kept as censored pairs: ${cens.length ? cens.map((s) => `seed ${s}`).join(', ') : 'none'}`;
   return {
-    item: 'horizon rule (chosen in advance, every claim)',
+    item: RULE_ITEM,
     choice: `a dense run that has not generalised by the horizon H = ${d.horizon} epochs is trained on (same config) to ${EXTENSION_FACTOR}H = ${d.cap}; used and marked extended if it generalises by then, else kept as a censored pair, never dropped. Here: ${did}`,
+  };
+}
+
+/**
+ * The choices entry of a claim that trains dense runs but needs none of them to have generalised
+ * (no grokking ticket from its final checkpoint, no base t_gen): why the rule does not apply.
+ * test/claim-api/horizon-rule.test.ts holds every claim that trains a dense run to either this or
+ * `denseRuns`, so no claim skips the rule unsaid.
+ */
+export const horizonRuleExempt = (reason: string): { item: string; choice: string } => ({ item: RULE_ITEM, choice: `the horizon rule does not apply: ${reason}` });
+
+/** The seeds whose dense run never generalised, even under the rule (censored at the cap, or diverged): the censored pairs. */
+export const neverGeneralised = (d: DenseSeeds): number[] => d.seeds.filter((_, i) => d.runs[i].milestones.tGen === null);
+
+/** Each censored seed and where its dense run stopped, in the rule's numbers. */
+function censoredSeeds(d: DenseSeeds): string {
+  return d.seeds.flatMap((s, i) => {
+    const r = d.runs[i];
+    if (r.milestones.tGen !== null) return [];
+    const div = r.milestones.diverged ?? r.log.diverged;
+    return [`seed ${s} (${div ? `diverged at epoch ${div.epoch}, not extended` : `censored at ${r.config.epochs}`})`];
+  }).join(', ');
+}
+
+/**
+ * Why a claim whose statement needs every dense run to have generalised cannot hold on censored
+ * pairs: `so` says what the claim loses (its final checkpoint is no grokking ticket, …).
+ */
+export const neverGeneralisedReason = (d: DenseSeeds, so: string): string =>
+  `the dense run never generalised on ${censoredSeeds(d)}: the horizon rule trains a dense run not generalised by H = ${d.horizon} epochs on to ${EXTENSION_FACTOR}H = ${d.cap}, and a censored pair counts against the claim, so ${so}`;
+
+/** The statement "every dense run generalised", for a claim that decides statements: a censored pair fails it. */
+export function denseGeneralisedStatement(d: DenseSeeds, name: string): Statement {
+  const never = neverGeneralised(d);
+  return {
+    id: 'dense-runs-grok',
+    name,
+    state: never.length ? 'fails' : 'holds',
+    value: d.seeds.length - never.length,
+    detail: never.length
+      ? `never generalised, even under the horizon rule (H = ${d.horizon}, cap ${d.cap}): ${censoredSeeds(d)}`
+      : `dense t_gen ${d.runs.map((r, i) => `${r.milestones.tGen}${d.status[i] === 'extended' ? ' (extended)' : ''}`).join(', ')}`,
   };
 }
