@@ -43,7 +43,7 @@ export default defineClaim({
   expectedFailure: (scale, setting) =>
     scale.name !== 'ci' ? null
       : setting === 'mlp-polynomial'
-        ? { statements: { assertion: 'fails' }, why: 'one dense polynomial run never reaches the MSE milestone within the authors\' horizon (its test MSE levels off just above it; the horizon rule trains it on to 3× that horizon), and the claim\'s rule counts a dense run that never groks against the claim' }
+        ? { statements: { assertion: 'fails' }, why: 'one dense polynomial run never reaches the MSE milestone within the authors\' horizon (its test MSE levels off just above it; the horizon rule trains it on to three times that horizon), and the claim\'s rule counts a dense run that never groks against the claim' }
         // measured on the native engine, 2026-12-07 (on tfjs-wasm transformer-add reproduced with
         // every ticket generalising: the ticket of one seed sits near its horizon, and float32 drift
         // decides which side)
