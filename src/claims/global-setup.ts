@@ -91,7 +91,7 @@ export default async function setup(project: TestProject) {
     const { buildReport, NoOutcomesError, reportsRoot } = await import('./build-report.ts');
     try {
       const r = await buildReport(scale.name, { previous: baseline });
-      process.stderr.write(`[grok] report for ${r.claims} claim(s) at ${scale.name} scale${r.stale ? ` (${r.stale} stale)` : ''}: ${reportsRoot()}/index.html\n`);
+      process.stderr.write(`[grok] report for ${r.claims} (claim, setting) pair(s) at ${scale.name} scale${r.stale ? ` (${r.stale} stale)` : ''}: ${reportsRoot()}/index.html\n`);
     } catch (err) {
       if (!(err instanceof NoOutcomesError)) throw err;
       process.stderr.write(`[grok] ${err.message}\n`);

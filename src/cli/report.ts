@@ -38,12 +38,12 @@ export async function report(o: ReportOptions): Promise<number> {
       const url = o.reportUrl || runPageUrl(); // empty when the upload step before it failed
       if (!url) throw new UsageError('--job-summary needs --report-url URL (where index.html is served; on GitHub Actions the run page is the default)');
       const input = await buildJobSummary(scale.name, o.jobSummary, url, { claims, merge });
-      process.stdout.write(`job summary for ${input.claims.length} claim(s) at ${scale.name} scale appended to ${o.jobSummary}; figures link to ${url}\n`);
+      process.stdout.write(`job summary for ${input.claims.length} (claim, setting) pair(s) at ${scale.name} scale appended to ${o.jobSummary}; figures link to ${url}\n`);
       return input.undecided?.length ? 1 : 0;
     }
     const r = await buildReport(scale.name, { claims, merge, ...(o.out ? { outDir: o.out } : {}), compact: o.compact === true });
     const undecided = r.undecided ? `; ${r.undecided} not decided (listed in the report)` : '';
-    process.stdout.write(`report for ${r.claims} claim(s) at ${scale.name} scale${r.stale ? `, ${r.stale} of them stale (decided by older code: rerun them)` : ''}${undecided}: ${r.html}\n`);
+    process.stdout.write(`report for ${r.claims} (claim, setting) pair(s) at ${scale.name} scale${r.stale ? `, ${r.stale} of them stale (decided by older code: rerun them)` : ''}${undecided}: ${r.html}\n`);
     for (const e of r.figureErrors) process.stderr.write(`figure failed: ${e}\n`);
     if (o.open) await openFile(r.html);
     // the report is written either way; the exit status says it is incomplete

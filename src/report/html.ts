@@ -16,7 +16,7 @@ import { claimKey, type ClaimReport, type ReportInput, type Verdict } from './ty
 const CSS = `
 :root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg-soft:#f6f8fa; }
 * { box-sizing: border-box; }
-body { font: 15px/1.5 "DejaVu Sans", system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 1100px; padding: 24px 28px 80px; }
+body { font: 15px/1.5 "DejaVu Sans", system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 1100px; padding: 24px 28px 80px; overflow-wrap: break-word; }
 h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 21px; margin: 0 0 10px; } h3 { font-size: 16px; margin: 22px 0 6px; }
 .meta, .muted { color: var(--muted); }
 a { color: #0969da; }

@@ -68,7 +68,7 @@ function outcome(id: string, title: string, section: string, setting: (typeof MA
     setting: setting.name, settingTitle: setting.title,
     settingColumn: { group: setting.group, short: setting.short, order: MATRIX_SETTINGS.indexOf(setting) },
   };
-  if (verdict === 'skipped') return { ...base, reason: `decided at paper scale: measured, ${setting.name} does not grok within the ci horizon` };
+  if (verdict === 'skipped') return { ...base, reason: `decided at paper scale: measured, ${setting.name} does not grok within the ci horizon; a long unbreakable word as the real IMDb reason has: https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz` };
   if (verdict === 'error') return { ...base, reason: 'decide threw: a run diverged (claims/edge-popup-lifts-test-accuracy.claim.ts:140)' };
   if (id === 'critical-ratio-no-weight-decay') {
     // as the real claim: the located statement fails on its value; the sub-test that holds has the only p (0.004)
