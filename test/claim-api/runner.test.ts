@@ -90,7 +90,7 @@ describe('the claim suite', () => {
     const onDisk = ['probe@mlp-add', 'probe@transformer-add', 'probe@mlp-parity', 'probe-nan@mlp-add'].map((k) => (JSON.parse(readFileSync(join(outcomes, `${k}.json`), 'utf8')) as Stored).verdict);
     expect(onDisk).toEqual(['error', 'error', 'error', 'error']);
     // the teardown built the report, without a stack trace
-    expect(rerun.stderr).toMatch(/\[grok\] report for 5 claim\(s\) at ci scale/);
+    expect(rerun.stderr).toMatch(/\[grok\] report for 5 \(claim, setting\) pair\(s\) at ci scale/);
     expect(rerun.stderr).not.toMatch(/\n\s+at /);
     const expected = [
       ['probe-nan', 'mlp-add', 'error', expect.stringMatching(/^decide returned an invalid outcome: statistics\[0\] \("Wilcoxon"\)\.pValue: a p-value must be a number in \[0, 1\], got NaN/)],
@@ -103,7 +103,7 @@ describe('the claim suite', () => {
 
     // and `grok report` keeps working with the bad file in place
     const report = await exec('node', ['bin/grok.js', 'report'], { cwd: root, env: { ...process.env, ...f.env, GROK_SCALE: 'ci' } });
-    expect(report.stdout).toMatch(/report for 5 claim\(s\) at ci scale/);
+    expect(report.stdout).toMatch(/report for 5 \(claim, setting\) pair\(s\) at ci scale/);
     expect(rows(results(f.dir))).toEqual(expected);
   }, 400_000);
 });
