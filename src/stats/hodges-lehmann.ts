@@ -105,6 +105,24 @@ export function hodgesLehmann(diffs: ReadonlyArray<number | Difference>, opts: {
 }
 
 /**
+ * The paired shift x − y over seeds (the same seed under two conditions, nothing censored): the
+ * Hodges–Lehmann estimate of the differences' centre and its exact interval. For one sample (a
+ * value per seed, its location) pass the values to hodgesLehmann itself.
+ */
+export function pairedShift(x: readonly number[], y: readonly number[], opts: { level?: number } = {}): HodgesLehmannResult {
+  const fn = 'pairedShift';
+  if (x.length !== y.length) throw new Error(`${fn}: x and y must have the same length, one value per seed (got ${x.length} and ${y.length})`);
+  const bad = (v: readonly number[], what: string) => {
+    const i = v.findIndex((a) => typeof a !== 'number' || !Number.isFinite(a));
+    if (i >= 0) throw new Error(`${fn}: ${what}[${i}] must be a finite number (got ${String(v[i])})`);
+  };
+  bad(x, 'x');
+  bad(y, 'y');
+  const r = hodgesLehmann(x.map((a, i) => a - y[i]), opts);
+  return r.interval ? { ...r, interval: { ...r.interval, method: `${r.interval.method}, on the paired differences` } } : r;
+}
+
+/**
  * A positive quantity per seed that may be censored: `value` measured, or (censored) only known
  * to exceed `bound` (null: no bound known, e.g. a τ whose run never memorised).
  */

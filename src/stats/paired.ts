@@ -242,8 +242,10 @@ export interface CorrelationResult {
   /** t = r·√(n−2)/√(1−r²), df = n − 2. */
   statistic: number;
   pValue: number;
-  /** Fisher-z 95 % CI of r. */
+  /** Fisher-z 95 % confidence bound(s) of r for the alternative: one-sided ([lo, 1] for 'greater'). */
   ci: [number, number];
+  /** The two-sided Fisher-z 95 % interval of r, whatever the alternative: the effect's interval. */
+  interval: { lo: number; hi: number; level: number; method: string };
   alternative: Alternative;
 }
 
@@ -259,6 +261,8 @@ export function correlationTest(x: ReadonlyArray<number>, y: ReadonlyArray<numbe
     if (arr.every((v) => v === arr[0])) throw new Error(`${fn}: ${what} is constant, the correlation is undefined`);
   }
   const r = pcorrtest(Array.from(x), Array.from(y), { alternative });
+  // @stdlib bounds r on one side only for a one-sided alternative; the effect's interval is two-sided
+  const two = alternative === 'two-sided' ? r : pcorrtest(Array.from(x), Array.from(y), { alternative: 'two-sided' });
   return {
     test: 'pearson',
     n: x.length,
@@ -266,6 +270,7 @@ export function correlationTest(x: ReadonlyArray<number>, y: ReadonlyArray<numbe
     statistic: r.statistic,
     pValue: clampP(r.pValue),
     ci: [r.ci[0], r.ci[1]],
+    interval: { lo: two.ci[0], hi: two.ci[1], level: 0.95, method: `Fisher z-transform interval of Pearson r, two-sided, n = ${x.length}` },
     alternative,
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
-import { hodgesLehmann, pairedRatioEffect, signRankOrder, walshAverages } from '../../src/stats/hodges-lehmann.ts';
+import { hodgesLehmann, pairedRatioEffect, pairedShift, signRankOrder, walshAverages } from '../../src/stats/hodges-lehmann.ts';
 import { exactSignRankP } from '../../src/stats/signrank.ts';
 
 const finite = fc.double({ min: -1e3, max: 1e3, noNaN: true, noDefaultInfinity: true });
@@ -150,5 +150,34 @@ describe('pairedRatioEffect', () => {
     expect(() => pairedRatioEffect([obs(1)], [])).toThrow(/same length/);
     expect(() => pairedRatioEffect([obs(0)], [obs(1)])).toThrow(/numerator\[0\] must be a positive finite number/);
     expect(() => pairedRatioEffect([obs(1)], [cen(-1)])).toThrow(/denominator\[0\]/);
+  });
+});
+
+describe('pairedShift: x − y per seed, uncensored', () => {
+  it("matches R's wilcox.test(x, y, paired = TRUE, conf.int = TRUE) on its example data, and names the differences", () => {
+    const x = [1.83, 0.5, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.3];
+    const y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
+    const r = pairedShift(x, y);
+    expect(r.estimate).toBeCloseTo(0.46, 12);
+    expect(r.interval).toMatchObject({ level: 0.95, method: expect.stringMatching(/Hodges–Lehmann.*paired differences/) });
+    expect(r.interval!.lo).toBeCloseTo(0.01, 12);
+    expect(r.interval!.hi).toBeCloseTo(0.786, 12);
+  });
+
+  it('5 seeds: the interval reaches 93.75 %, and shifting x by c shifts estimate and interval by c', () => {
+    fc.assert(fc.property(fc.array(finite, { minLength: 5, maxLength: 5 }), fc.array(finite, { minLength: 5, maxLength: 5 }), fc.integer({ min: -100, max: 100 }), (x, y, c) => {
+      const a = pairedShift(x, y);
+      const b = pairedShift(x.map((v) => v + c), y);
+      expect(a.interval!.level).toBe(0.9375);
+      expect(b.estimate).toBeCloseTo(a.estimate + c, 6);
+      expect(b.interval!.lo!).toBeCloseTo(a.interval!.lo! + c, 6);
+      expect(b.interval!.hi!).toBeCloseTo(a.interval!.hi! + c, 6);
+    }));
+  });
+
+  it('bad input names the argument', () => {
+    expect(() => pairedShift([1, 2], [1])).toThrow(/pairedShift: x and y must have the same length, one value per seed \(got 2 and 1\)/);
+    expect(() => pairedShift([1, 2], [1, Number.NaN])).toThrow(/pairedShift: y\[1\] must be a finite number/);
+    expect(() => pairedShift([], [])).toThrow(/at least 1 pair/);
   });
 });

@@ -76,6 +76,19 @@ describe('correlationTest', () => {
     expect(correlationTest(cx, cy, 'less').pValue).toBeCloseTo(0.8842400839631527, 10);
   });
 
+  it('its interval is the two-sided Fisher-z 95 % one whatever the alternative (the one-sided bound stays in ci)', () => {
+    // tanh(atanh(r) ± 1.959964 / √(n − 3)) by hand, r and n as above
+    const z = Math.atanh(0.47745526055942267);
+    const half = 1.959963984540054 / Math.sqrt(cx.length - 3);
+    for (const alt of ['two-sided', 'greater', 'less'] as const) {
+      const r = correlationTest(cx, cy, alt);
+      expect(r.interval.lo).toBeCloseTo(Math.tanh(z - half), 10);
+      expect(r.interval.hi).toBeCloseTo(Math.tanh(z + half), 10);
+      expect(r.interval).toMatchObject({ level: 0.95, method: expect.stringMatching(/Fisher z.*two-sided, n = 8/) });
+    }
+    expect(correlationTest(cx, cy, 'greater').ci[1]).toBe(1);
+  });
+
   it('rejects bad input', () => {
     expect(() => correlationTest([1, 2, 3], [1, 2, 3])).toThrow(/at least 4 values/);
     expect(() => correlationTest([1, 2, 3, 4], [1, 2, 3])).toThrow(/same length/);
