@@ -114,7 +114,7 @@ export default defineClaim({
         : `critical ratio k = ${kCrit.toFixed(2)} (${located ? 'within' : 'outside'} ${PAPER_K} ± ${TOLERANCE})`;
     const nineText = `k = ${FAIL_K}: ${failAtNine}/${atFail.runs.length} sweep seeds generalised (need 0; final test acc ${atFail.runs.map(finalAcc).join(', ')})`;
     const sweepStats = [
-      { name: `critical pruning ratio k (paper ${PAPER_K}, tolerance ±${TOLERANCE})`, value: kCrit, detail: kCrit === null ? 'below the sweep' : hitCeiling ? 'lower bound: the scan reached its end' : `last ratio before the first failure; sweep seeds ${sweepSeeds.join(', ')}`, role: 'effect' as const, statement: 'critical-ratio-located' },
+      { name: `critical pruning ratio k (paper ${PAPER_K}, tolerance ±${TOLERANCE})`, value: kCrit, detail: `${kCrit === null ? 'below the sweep' : hitCeiling ? 'lower bound: the scan reached its end' : `last ratio before the first failure; sweep seeds ${sweepSeeds.join(', ')}`}; a scan's edge over the sweep seeds: no interval`, role: 'effect' as const, statement: 'critical-ratio-located' },
       { name: `sweep seeds that generalised at k = ${FAIL_K}`, value: failAtNine, detail: `of ${atFail.runs.length} (the paper: test accuracy drops dramatically)`, statement: 'high-ratio-fails' },
     ];
     const locatedStatement: Statement = { id: 'critical-ratio-located', name: `critical ratio within ${PAPER_K} ± ${TOLERANCE}`, state: located ? 'holds' : 'fails', value: kCrit, detail: locText };

@@ -1,4 +1,5 @@
 import { defineClaim } from '../src/claims/define.ts';
+import { seedInterval } from '../src/claims/effects.ts';
 import { horizonRuleExempt } from '../src/claims/horizon.ts';
 import type { Statement } from '../src/claims/statements.ts';
 import { accuracyCurves, pairedMilestone } from '../src/claims/figures.ts';
@@ -170,7 +171,7 @@ export default defineClaim({
         ? `θ_mem (epoch ${MEM_EPOCH}) is not a memorising solution on every seed (train acc ${trainMem.map((a) => a.toFixed(2)).join(', ')}, test acc ${accMem.map((a) => a.toFixed(2)).join(', ')})`
         : `${fails ? `${fails} of 3 statements not reproduced. ` : ''}θ_mem test accuracy ${accMem.map((a) => a.toFixed(2)).join(', ')}. ${checks.map((c, i) => `(${i + 1}) ${c.ok ? 'holds' : 'FAILS'}: ${c.what}`).join('; ')} (need each ≤ ${ALPHA}). Shown only: vs WD at lr ${WD_LR_OTHER} ${fmtT(tGen(wdOther))}, Wilcoxon p = ${vsWdOther.test.pValue.toPrecision(3)}`,
       statistics: [
-        { name: `(1) mean test accuracy of EP w/o WD after ${epochs} epochs (bar ${BAR})`, value: mean(accEp), pValue: pBar, detail: `one-sided t-test of mean > ${BAR}; paper 0.92 ± 0.06`, role: 'both' },
+        { name: `(1) mean test accuracy of EP w/o WD after ${epochs} epochs (bar ${BAR})`, value: mean(accEp), pValue: pBar, detail: `one-sided t-test of mean > ${BAR}; paper 0.92 ± 0.06`, role: 'both', ...seedInterval(accEp) },
         { name: `(2) median t_gen ratio WD (lr ${WD_LR}) / EP w/ WD`, value: vsWd.ratio, pValue: vsWd.test.pValue, detail: `one-sided Wilcoxon on t_gen (EP w/ WD sooner), censored = slowest, ${vsWd.test.method}`, role: 'test' },
         { name: '(3) median t_gen ratio EP w/o WD / EP w/ WD', value: vsEpWo.ratio, pValue: vsEpWo.test.pValue, detail: `one-sided Wilcoxon on t_gen (EP w/ WD sooner), censored = slowest, ${vsEpWo.test.method}`, role: 'test' },
         { name: `shown only: median t_gen ratio WD (lr ${WD_LR_OTHER}) / EP w/ WD`, value: vsWdOther.ratio, pValue: vsWdOther.test.pValue, detail: 'the other learning rate of the WD arm; not part of the verdict' },

@@ -145,7 +145,7 @@ export default defineClaim({
       statistics: [
         { name: `seeds whose JD peak is at the ${jump} (±δt)`, value: hits, pValue: test.pValue, detail: `one-sided binomial, p0 = ${2 * radius + 1}/K = ${p0.toFixed(3)}`, role: 'test' },
         // too few windows leave r and its p-value undefined: shown as "—", and no p-value is claimed
-        { name: `Pearson r between JD and ${series} (pooled windows)`, value: corr.r, ...(Number.isFinite(corr.pValue) ? { pValue: corr.pValue } : {}), detail: `n = ${jdAll.length}, one-sided${radius > 1 ? '; overlapping windows are not independent, so this p-value is optimistic' : ''}`, role: 'effect' },
+        { name: `Pearson r between JD and ${series} (pooled windows)`, value: corr.r, ...(Number.isFinite(corr.pValue) ? { pValue: corr.pValue } : {}), detail: `n = ${jdAll.length}, one-sided${radius > 1 ? '; overlapping windows are not independent, so this p-value is optimistic and the interval too narrow' : ''}`, role: 'effect', ...('interval' in corr ? { interval: { ...corr.interval, method: `${corr.interval.method} pooled windows` } } : {}) },
         { name: 'random-mask reference JD at keep 0.4', value: expectedRandomJaccard(KEEP) },
       ],
       seedTable: { columns: ['seed', 'peak JD interval', 'peak JD', `largest ${short} interval`, `largest ${short}`, 'hit'], rows: seedRows },

@@ -1,5 +1,6 @@
 import { rowPeriodicity, torchRows, type RowPeriodicity } from '../src/analysis/mask-periodicity.ts';
 import { paiJobs } from '../src/claims/arms.ts';
+import { seedInterval } from '../src/claims/effects.ts';
 import { defineClaim } from '../src/claims/define.ts';
 import { denseGeneralisedStatement, denseRuns, denseStatusCell, EXTENSION_FACTOR, horizonRuleChoice } from '../src/claims/horizon.ts';
 import type { Statement } from '../src/claims/statements.ts';
@@ -173,8 +174,8 @@ export default defineClaim({
       statements,
       reason,
       statistics: [
-        { name: 'ticket: mean fraction of periodic mask rows (W_E, W_U)', value: meanOf(ticketFrac), pValue: pMajority, detail: `${majorityTest}; need > ${MAJORITY}`, role: 'both' as const },
-        ...PAI_METHODS.map((s, j) => ({ name: `${s}: mean fraction of periodic rows, ticket − ${s}`, value: diffs[j], pValue: pHolm[j], detail: `one-sided paired t-test, Holm-adjusted over 4 (raw ${fmtP(raw[j])})`, role: 'both' as const })),
+        { name: 'ticket: mean fraction of periodic mask rows (W_E, W_U)', value: meanOf(ticketFrac), pValue: pMajority, detail: `${majorityTest}; need > ${MAJORITY}`, role: 'both' as const, ...seedInterval(ticketFrac) },
+        ...PAI_METHODS.map((s, j) => ({ name: `${s}: mean fraction of periodic rows, ticket − ${s}`, value: diffs[j], pValue: pHolm[j], detail: `one-sided paired t-test, Holm-adjusted over 4 (raw ${fmtP(raw[j])})`, role: 'both' as const, ...seedInterval(ticketFrac, frac[j + 1]) })),
         { name: 'trained dense weights: mean fraction of periodic rows (reference)', value: meanOf(weights.map((w) => w.fraction)) },
       ],
       seedTable: {

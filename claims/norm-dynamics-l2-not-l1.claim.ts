@@ -1,5 +1,6 @@
 import { normMatchedJobs } from '../src/claims/arms.ts';
 import { defineClaim } from '../src/claims/define.ts';
+import { seedInterval } from '../src/claims/effects.ts';
 import { metricCurves } from '../src/claims/figures.ts';
 import { denseRuns, denseStatusCell, EXTENSION_FACTOR, horizonRuleChoice, neverGeneralised, neverGeneralisedReason } from '../src/claims/horizon.ts';
 import type { Scale } from '../src/config/scale.ts';
@@ -116,7 +117,7 @@ export default defineClaim({
       reason,
       statistics: tests.map((t, i) => ({
         name: `${t.arm}: mean ${t.norm === 'L2' ? '|ln(L2 / L2_base)|' : t.want === 'smaller' ? 'ln(L1_base / L1)' : '|ln(L1 / L1_base)|'} (${t.want})`,
-        value: t.mean, pValue: pHolm[i], role: 'both' as const,
+        value: t.mean, pValue: pHolm[i], role: 'both' as const, ...seedInterval(t.gaps),
         detail: `one-sided t-test against ln ${1 + TOLERANCE} = ${LOG_TOL.toFixed(4)} (${t.want === 'similar' ? 'below' : 'above'}), Holm-adjusted over 6 (raw ${fmtP(t.p)})`,
       })),
       seedTable: {

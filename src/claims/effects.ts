@@ -1,6 +1,6 @@
 import type { RunResult } from '../runs/execute.ts';
-import type { EffectReading, Statistic } from '../report/types.ts';
-import { pairedRatioEffect, type Bounded, type RatioEffect } from '../stats/hodges-lehmann.ts';
+import type { EffectReading, Statistic, StatisticInterval } from '../report/types.ts';
+import { hodgesLehmann, pairedRatioEffect, pairedShift, type Bounded, type RatioEffect } from '../stats/hodges-lehmann.ts';
 
 /**
  * The claims' effect sizes: a paired ratio of milestones over seeds (τ or t_gen of one arm over
@@ -48,4 +48,20 @@ export function ratioStatistic(name: string, e: RatioEffect, reads: EffectReadin
     ...extra,
     ...(censored || extra.detail ? { detail: [extra.detail, censored].filter(Boolean).join('; ') } : {}),
   };
+}
+
+/**
+ * The interval over seeds of an effect shown as the mean of per-seed values (`x`), or of paired
+ * per-seed differences x − y: the exact signed-rank interval of their Hodges–Lehmann estimate. The
+ * value shown stays the mean the claim's test decides on, so the method names the estimate the
+ * interval belongs to. None with one seed, or where a value is not finite (a run without the
+ * measurement): the statistic is then shown without one rather than the claim failing.
+ */
+export function seedInterval(x: readonly number[], y?: readonly number[]): { interval?: StatisticInterval } {
+  const all = y ? [...x, ...y] : x;
+  if (x.length < 2 || all.some((v) => !Number.isFinite(v))) return {};
+  const r = y ? pairedShift(x, y) : hodgesLehmann(x);
+  if (!r.interval || r.interval.lo === null || r.interval.hi === null) return {};
+  const { lo, hi, level, method } = r.interval;
+  return { interval: { lo, hi, level, method: `${method}, over ${r.n} seeds (Hodges–Lehmann estimate ${r.estimate.toPrecision(3)}; the value shown is the mean)` } };
 }
