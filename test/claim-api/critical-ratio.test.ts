@@ -60,6 +60,10 @@ describe('critical ratio without weight decay (App. E)', () => {
     const final = calls.at(-1)!;
     expect(final.seeds).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4]);
     expect(final.ks).toEqual([0.81, 0.81, 0.81, 0.81, 0.81]);
+    // the edge of a scan is not a mean over seeds: no interval, and the detail says so
+    const k = out.statistics.find((s) => s.role === 'effect')!;
+    expect(k.interval).toBeUndefined();
+    expect(k.detail).toMatch(/a scan's edge over the sweep seeds: no interval$/);
   });
 
   it('not reproduced where the edge is far past 0.81, though tickets at 0.81 still generalise', async () => {

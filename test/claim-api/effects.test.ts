@@ -83,6 +83,37 @@ describe('claims report their effect as a ratio with its interval over seeds', (
     expect(out.statistics.map((s) => s.name).join(' ')).not.toMatch(/mean log/);
   });
 
+  it('norm dynamics: each mean norm gap carries the exact HL interval of its per-seed gaps, the mean kept as the value', async () => {
+    // final norms per seed: base L2 10, L1 1000; the ticket's L2 up 1–5 %, its L1 down to 50–70 %
+    const norms = (r: RunResult, l1: number, l2: number): RunResult => ({ ...r, log: { ...r.log, l1Mask: [l1, l1], l2Mask: [l2, l2] } });
+    const world = (c: RunConfig): RunResult => {
+      const s = c.data.seed;
+      const d = c.derive as { method: string; norm?: string } | undefined;
+      if (!d) return norms(fake(c, 100, baseTGen[s]), 1000, 10);
+      if (d.method === 'magnitude') return norms(fake(c, 100, 150 + 10 * s), 1000 * (0.5 + 0.05 * s), 10 * (1.01 + 0.01 * s));
+      return norms(fake(c, 100, 200), 1000 * (0.9 - 0.1 * s), 10);
+    };
+    const out = await (await claim('norm-dynamics-l2-not-l1')).decide(contextOf(world));
+    const l2 = out.statistics.find((s) => s.name.startsWith('ticket (keep 0.4): mean |ln(L2 / L2_base)|'))!;
+    const l1 = out.statistics.find((s) => s.name.startsWith('ticket (keep 0.4): mean ln(L1_base / L1)'))!;
+    const l2Gaps = [0, 1, 2, 3, 4].map((s) => Math.log(1.01 + 0.01 * s));
+    const l1Gaps = [0, 1, 2, 3, 4].map((s) => -Math.log(0.5 + 0.05 * s));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // 5 seeds: the 93.75 % interval is [smallest, largest] Walsh average, i.e. the extreme gaps
+    for (const [stat, gaps] of [[l2, l2Gaps], [l1, l1Gaps]] as const) {
+      expect(stat.value).toBeCloseTo(mean(gaps), 12);
+      expect(stat.interval).toMatchObject({ level: 0.9375, method: expect.stringMatching(/Hodges–Lehmann.*over 5 seeds \(Hodges–Lehmann estimate [\d.]+; the value shown is the mean\)/) });
+      expect(stat.interval!.lo).toBeCloseTo(Math.min(...gaps), 12);
+      expect(stat.interval!.hi).toBeCloseTo(Math.max(...gaps), 12);
+      expect(stat.interval!.method).toContain(`estimate ${walshMedian(gaps).toPrecision(3)}`);
+    }
+    expect(formatEffect(l1)).toMatch(/^0\.\d+ \(93\.8 % CI 0\.\d+–0\.\d+\)$/);
+    // every effect of the claim has one, and the outcome check keeps it
+    expect(out.statistics.every((s) => s.role !== 'both' || s.interval)).toBe(true);
+    const checked = checkOutcome(out);
+    expect(checked.ok && checked.outcome.statistics.find((s) => s.name === l1.name)?.interval).toEqual(l1.interval);
+  });
+
   it('PaI masks 10 % faster than the base (claim 3b): "t_gen 1.1× shorter", its interval inverted with it', async () => {
     const world = (c: RunConfig): RunResult => {
       const s = c.data.seed;
