@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attemptClaim, type AttemptOptions } from '../../src/claims/attempt.ts';
 import { reportInput } from '../../src/claims/build-report.ts';
 import { defineClaim, type ClaimDefinition, type ClaimOutcome } from '../../src/claims/define.ts';
@@ -9,6 +8,7 @@ import { checkOutcome, judge } from '../../src/claims/outcome.ts';
 import { claimResultsDir, readClaimResults } from '../../src/claims/results.ts';
 import type { Statement } from '../../src/claims/statements.ts';
 import { writeFileAtomic } from '../../src/util/atomic-write.ts';
+import { claimsSandbox } from '../helpers/claims-sandbox.ts';
 
 /**
  * Every attempt at a (claim, setting) leaves an outcome that tells the truth: whatever the claim's
@@ -16,21 +16,7 @@ import { writeFileAtomic } from '../../src/util/atomic-write.ts';
  * cause; and where not even that can be written, the old one is shown stale. Fake claims, no training.
  */
 
-let claimsDir: string;
-let saved: Record<string, string | undefined>;
-beforeEach(() => {
-  saved = { GROK_CLAIMS_DIR: process.env.GROK_CLAIMS_DIR, GROK_CACHE: process.env.GROK_CACHE, GROK_SCALE: process.env.GROK_SCALE, GROK_RESULTS: process.env.GROK_RESULTS };
-  const root = mkdtempSync(join(tmpdir(), 'grok-attempt-'));
-  claimsDir = join(root, 'claims');
-  mkdirSync(claimsDir);
-  process.env.GROK_CLAIMS_DIR = claimsDir;
-  process.env.GROK_CACHE = join(root, 'cache');
-  process.env.GROK_SCALE = 'ci';
-  delete process.env.GROK_RESULTS;
-});
-afterEach(() => {
-  for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-});
+const claimsDir = claimsSandbox('grok-attempt-');
 
 const good = (extra: Partial<ClaimOutcome> = {}): ClaimOutcome => ({
   passed: true, reason: 'measured: 5/5 seeds', statistics: [{ name: 'seeds', value: 5, pValue: 0.03 }], seedTable: { columns: ['seed'], rows: [[0]] }, figures: [], ...extra,
@@ -38,7 +24,7 @@ const good = (extra: Partial<ClaimOutcome> = {}): ClaimOutcome => ({
 
 /** A claim whose file exists (the report shows only claims with a file), deciding with `decide`. */
 function probe(id: string, decide: ClaimDefinition['decide'], extra: Partial<ClaimDefinition> = {}) {
-  writeFileSync(join(claimsDir, `${id}.claim.ts`), `// ${id}\n`);
+  writeFileSync(join(claimsDir(), `${id}.claim.ts`), `// ${id}\n`);
   return defineClaim({ id, title: id, paperQuote: 'q', paperRef: 'r', assertion: 'a', decide, ...extra });
 }
 

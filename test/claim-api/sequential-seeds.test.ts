@@ -1,7 +1,6 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attemptClaim } from '../../src/claims/attempt.ts';
 import { defineClaim, type ClaimContext, type ClaimDefinition } from '../../src/claims/define.ts';
 import { seedsFor } from '../../src/claims/sequential.ts';
@@ -9,6 +8,7 @@ import type { RunConfig } from '../../src/config/schema.ts';
 import type { RunResult } from '../../src/runs/execute.ts';
 import type { Job } from '../../src/runs/pool.ts';
 import { pairedWilcoxon } from '../../src/stats/paired.ts';
+import { claimsSandbox } from '../helpers/claims-sandbox.ts';
 
 /**
  * Sequential seeds through the claim API, on fake worlds: a claim that opts in is decided look by
@@ -16,21 +16,7 @@ import { pairedWilcoxon } from '../../src/stats/paired.ts';
  * taken and the seeds used. No training: the runs are fakes whose τ the world fixes per seed.
  */
 
-let saved: Record<string, string | undefined>;
-let claimsDir: string;
-beforeEach(() => {
-  saved = { GROK_CLAIMS_DIR: process.env.GROK_CLAIMS_DIR, GROK_CACHE: process.env.GROK_CACHE, GROK_SCALE: process.env.GROK_SCALE, GROK_RESULTS: process.env.GROK_RESULTS };
-  const root = mkdtempSync(join(tmpdir(), 'grok-sequential-'));
-  claimsDir = join(root, 'claims');
-  mkdirSync(claimsDir);
-  process.env.GROK_CLAIMS_DIR = claimsDir;
-  process.env.GROK_CACHE = join(root, 'cache');
-  process.env.GROK_SCALE = 'ci';
-  delete process.env.GROK_RESULTS;
-});
-afterEach(() => {
-  for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-});
+const claimsDir = claimsSandbox('grok-sequential-');
 
 const DESIGN = { looks: [6, 9, 12], alpha: 0.05, spending: 'pocock' as const };
 
@@ -64,7 +50,7 @@ const decideAt = (fixedAlpha?: number): ClaimDefinition['decide'] => async (ctx:
 };
 
 function probe(id: string, decide: ClaimDefinition['decide']) {
-  writeFileSync(join(claimsDir, `${id}.claim.ts`), `// ${id}\n`);
+  writeFileSync(join(claimsDir(), `${id}.claim.ts`), `// ${id}\n`);
   return defineClaim({ id, title: id, paperQuote: 'q', paperRef: 'r', assertion: 'a', seeds: { sequential: DESIGN }, decide });
 }
 
