@@ -52,7 +52,7 @@ describe('claims decide on tiny runs', () => {
     expect(def.undecidable?.(tiny, settingName)).toMatch(/smoke/);
     const setting = getSetting(settingName);
     const at = settingAt(setting, tiny) as SettingRun;
-    const outcome = await def.decide({ scale: at.scale, setting, base: at.base, ticket: at.ticket, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs, { workers: 2 }) });
+    const outcome = await def.decide({ scale: at.scale, setting, base: at.base, ticket: at.ticket, run: (c, label) => getRun(c, { label }), runAll: (jobs) => getRuns(jobs) });
     // the runner's own check: statements or passed, finite p-values in [0, 1], valid figures
     const checked = checkOutcome(outcome);
     expect(checked.ok ? '' : checked.problem).toBe('');
