@@ -8,16 +8,8 @@ import { checkOutcome } from '../../src/claims/outcome.ts';
 import { formatEffect, keyNumbers } from '../../src/report/format.ts';
 import { claimReportSchema } from '../../src/report/schema.ts';
 import type { RunResult } from '../../src/runs/execute.ts';
+import { fakeRun, fastPaiWorld, normMatchedWorld } from '../helpers/fake-run.ts';
 
-/** A run as the claims see it: milestones and a two-point log. */
-function fake(config: RunConfig, tMem: number | null, tGen: number | null, horizon = config.epochs): RunResult {
-  const acc = tGen === null ? 0.3 : 1;
-  return {
-    key: 'k', config, dir: '', cached: true, backend: 'b', meta: { normRatio: 0.4 } as RunResult['meta'],
-    milestones: { tMem, tGen, tauGrok: tMem !== null && tGen !== null ? tGen / tMem : null, horizon },
-    log: { epochs: [0, horizon], trainAcc: [0, 1], testAcc: [0, acc], trainLoss: [1, 0], testLoss: [1, 1], l1: [1, 1], l2: [1, 1], l1Mask: [1, 1], l2Mask: [1, 1], trainAccEvery: [0, 1] },
-  } as RunResult;
-}
 
 /** Median of the Walsh averages, written out here independently of src/stats. */
 const walshMedian = (d: number[]): number => {
@@ -39,9 +31,9 @@ describe('claims report their effect as a ratio with its interval over seeds', (
     let ticketHorizon = 0;
     const world = (c: RunConfig): RunResult => {
       const s = c.data.seed;
-      if (!c.derive) return fake(c, 100, baseTGen[s]);
+      if (!c.derive) return fakeRun(c, 100, baseTGen[s]);
       ticketHorizon = c.epochs;
-      return s === 4 ? fake(c, 100, null) : fake(c, 100, 150 + 10 * s);
+      return s === 4 ? fakeRun(c, 100, null) : fakeRun(c, 100, 150 + 10 * s);
     };
     const out = await (await claim('tickets-cut-tau')).decide(contextOf(world));
     const effect = out.statistics.find((s) => s.role === 'effect')!;
@@ -61,14 +53,7 @@ describe('claims report their effect as a ratio with its interval over seeds', (
   });
 
   it('controls against the ticket (norm-matched, claim 2): one ratio per control, a censored control open above', async () => {
-    const world = (c: RunConfig): RunResult => {
-      const s = c.data.seed;
-      const d = c.derive as { method: string; norm?: string } | undefined;
-      if (!d) return fake(c, 100, baseTGen[s]);
-      if (d.method === 'magnitude') return fake(c, 100, 150 + 10 * s);
-      if (d.norm === 'l1') return fake(c, 130, Math.round(baseTGen[s] / 2));
-      return fake(c, 115, null);
-    };
+    const world = normMatchedWorld(baseTGen);
     const out = await (await claim('norm-matched-dense-does-not')).decide(contextOf(world));
     const [l1, l2] = out.statistics;
     expect(l1.name).toBe('L1-matched dense: τ / τ_ticket');
@@ -89,9 +74,9 @@ describe('claims report their effect as a ratio with its interval over seeds', (
     const world = (c: RunConfig): RunResult => {
       const s = c.data.seed;
       const d = c.derive as { method: string; norm?: string } | undefined;
-      if (!d) return norms(fake(c, 100, baseTGen[s]), 1000, 10);
-      if (d.method === 'magnitude') return norms(fake(c, 100, 150 + 10 * s), 1000 * (0.5 + 0.05 * s), 10 * (1.01 + 0.01 * s));
-      return norms(fake(c, 100, 200), 1000 * (0.9 - 0.1 * s), 10);
+      if (!d) return norms(fakeRun(c, 100, baseTGen[s]), 1000, 10);
+      if (d.method === 'magnitude') return norms(fakeRun(c, 100, 150 + 10 * s), 1000 * (0.5 + 0.05 * s), 10 * (1.01 + 0.01 * s));
+      return norms(fakeRun(c, 100, 200), 1000 * (0.9 - 0.1 * s), 10);
     };
     const out = await (await claim('norm-dynamics-l2-not-l1')).decide(contextOf(world));
     const l2 = out.statistics.find((s) => s.name.startsWith('ticket (keep 0.4): mean |ln(L2 / L2_base)|'))!;
@@ -115,13 +100,7 @@ describe('claims report their effect as a ratio with its interval over seeds', (
   });
 
   it('PaI masks 10 % faster than the base (claim 3b): "t_gen 1.1× shorter", its interval inverted with it', async () => {
-    const world = (c: RunConfig): RunResult => {
-      const s = c.data.seed;
-      const d = c.derive as { method: string } | undefined;
-      if (!d) return fake(c, 100, baseTGen[s]);
-      if (d.method === 'magnitude') return fake(c, 100, 150 + 10 * s);
-      return fake(c, 230, Math.round(baseTGen[s] * 0.9));
-    };
+    const world = fastPaiWorld(baseTGen);
     const out = await (await claim('pai-masks-worse-than-base')).decide(contextOf(world));
     const random = out.statistics.find((s) => s.name.startsWith('random: t_gen'))!;
     expect(random.value).toBeCloseTo(0.9, 3);

@@ -5,21 +5,12 @@ import { versusBase } from '../../src/claims/versus-base.ts';
 import { SCALES } from '../../src/config/scale.ts';
 import { getSetting, settingAt, type SettingRun } from '../../src/config/settings.ts';
 import type { RunConfig } from '../../src/config/schema.ts';
-import type { RunResult } from '../../src/runs/execute.ts';
+import { fakeRun, fastPaiWorld, normMatchedWorld } from '../helpers/fake-run.ts';
 
 
-/** A run as the comparisons and figures see it: milestones and a two-point log. */
-function fake(config: RunConfig, tMem: number | null, tGen: number | null, horizon = config.epochs): RunResult {
-  const acc = tGen === null ? 0.3 : 1;
-  return {
-    key: 'k', config, dir: '', cached: true, backend: 'b', meta: { normRatio: 0.4 } as RunResult['meta'],
-    milestones: { tMem, tGen, tauGrok: tMem !== null && tGen !== null ? tGen / tMem : null, horizon },
-    log: { epochs: [0, horizon], trainAcc: [0, 1], testAcc: [0, acc], trainLoss: [1, 0], testLoss: [1, 1], l1: [1, 1], l2: [1, 1], l1Mask: [1, 1], l2Mask: [1, 1], trainAccEvery: [0, 1] },
-  } as RunResult;
-}
 const seeds = [0, 1, 2, 3, 4];
 const baseTGen = [10520, 5780, 8110, 9760, 6290];
-const run = (seed: number, tMem: number | null, tGen: number | null, horizon: number) => fake({ data: { seed }, epochs: horizon } as unknown as RunConfig, tMem, tGen, horizon);
+const run = (seed: number, tMem: number | null, tGen: number | null, horizon: number) => fakeRun({ data: { seed }, epochs: horizon } as unknown as RunConfig, tMem, tGen, horizon);
 const dense = seeds.map((s) => run(s, 100, baseTGen[s], 15000));
 
 describe('versusBase (t_gen against the base model)', () => {
@@ -70,14 +61,7 @@ describe('versusBase (t_gen against the base model)', () => {
  */
 describe('norm-matched controls against the base model', () => {
   const at: SettingRun = settingAt(getSetting('mlp-add'), { ...SCALES.ci }) as SettingRun;
-  const world = (c: RunConfig): RunResult => {
-    const s = c.data.seed;
-    const d = c.derive as { method: string; norm?: string } | undefined;
-    if (!d) return fake(c, 100, baseTGen[s]);
-    if (d.method === 'magnitude') return fake(c, 100, 150 + 10 * s);
-    if (d.norm === 'l1') return fake(c, 130, Math.round(baseTGen[s] / 2));
-    return fake(c, 115, null);
-  };
+  const world = normMatchedWorld(baseTGen);
   const ctx = { scale: at.scale, setting: at.setting, base: at.base, ticket: at.ticket, runAll: async (jobs) => jobs.map((j) => world(j.config as RunConfig)), run: async (c) => world(c as RunConfig) } as ClaimContext;
 
   it('claim 2 (ticket vs controls) passes in it', async () => {
@@ -99,13 +83,7 @@ describe('norm-matched controls against the base model', () => {
 /** PaI masks far slower than the ticket but, on every seed, 10 % faster than the base model. */
 describe('PaI masks against the base model', () => {
   const at: SettingRun = settingAt(getSetting('mlp-add'), { ...SCALES.ci }) as SettingRun;
-  const world = (c: RunConfig): RunResult => {
-    const s = c.data.seed;
-    const d = c.derive as { method: string } | undefined;
-    if (!d) return fake(c, 100, baseTGen[s]);
-    if (d.method === 'magnitude') return fake(c, 100, 150 + 10 * s);
-    return fake(c, 230, Math.round(baseTGen[s] * 0.9));
-  };
+  const world = fastPaiWorld(baseTGen);
   const ctx = { scale: at.scale, setting: at.setting, base: at.base, ticket: at.ticket, runAll: async (jobs) => jobs.map((j) => world(j.config as RunConfig)), run: async (c) => world(c as RunConfig) } as ClaimContext;
 
   it('claim 3 (ticket vs masks) passes in it, the base comparison does not', async () => {
